@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 60_000,
+  collectCoverageFrom: ['model/**/*.ts', 'lib/**/*.ts', 'runtime/**/*.ts', '!**/*.d.ts'],
+  coverageReporters: ['text-summary', 'lcov'],
+};

@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './path-syntax';
+export * from './rules';
+export * from './validate';
+export * from './canonical';

@@ -1,0 +1,415 @@
+/**
+ * The gateway config document: the one contract between the constructs in
+ * `lib/` and the proxy in `runtime/`.
+ *
+ * The JSON Schema is written here once, with TypeBox; the TypeScript types
+ * are derived from it (`Static<...>`), so the two can never drift apart.
+ * Rules that JSON Schema cannot express live in `rules.ts`.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Name = Type.String({ minLength: 1, maxLength: 60, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' });
+
+/** A secret is never a literal in the config: it names where the runtime reads it. */
+export const SecretRef = Type.Union([
+  Type.Object({ env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }) }, { additionalProperties: false }),
+  Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+
+export const HttpMethod = Type.Union([
+  Type.Literal('GET'),
+  Type.Literal('POST'),
+  Type.Literal('PUT'),
+  Type.Literal('DELETE'),
+  Type.Literal('HEAD'),
+]);
+
+/** How a frontend path is matched; see the README's "Route matching" for the total order. */
+export const MatchMode = Type.Union([
+  Type.Literal('exact'), // `=/user`
+  Type.Literal('prefix'), // `^~/user`
+  Type.Literal('param'), // `/user/{id}`
+  Type.Literal('regex'), // `~^/user/[0-9]+$`
+  Type.Literal('plain'), // `/user`: exact or plain string prefix
+]);
+
+export const ParamLocation = Type.Union([Type.Literal('header'), Type.Literal('query'), Type.Literal('path')]);
+export const ParamType = Type.Union([
+  Type.Literal('string'),
+  Type.Literal('int'),
+  Type.Literal('long'),
+  Type.Literal('float'),
+  Type.Literal('double'),
+  Type.Literal('boolean'),
+]);
+
+export const Parameter = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    in: ParamLocation,
+    type: ParamType,
+    required: Type.Boolean(),
+    default: Type.Optional(Type.String()),
+    sample: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const ParamRef = Type.Object(
+  { in: ParamLocation, name: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+
+/** A frontend parameter forwarded to the backend, possibly renamed or moved. */
+export const ParameterMapping = Type.Object({ from: ParamRef, to: ParamRef }, { additionalProperties: false });
+
+/** A fixed value the gateway adds to every backend request (for example a `host` header). */
+export const ConstantParameter = Type.Object(
+  { in: ParamLocation, name: Type.String({ minLength: 1 }), value: Type.String() },
+  { additionalProperties: false },
+);
+
+const Timeout = Type.Integer({ minimum: 1, maximum: 30 * 60 * 1000, description: 'milliseconds' });
+
+export const HttpBackend = Type.Object(
+  {
+    type: Type.Literal('http'),
+    origin: Type.String({ pattern: '^https?://' }),
+    path: Type.String({ pattern: '^/' }),
+    method: HttpMethod,
+    timeoutMs: Timeout,
+    parameterMappings: Type.Array(ParameterMapping),
+    constants: Type.Array(ConstantParameter),
+  },
+  { additionalProperties: false },
+);
+
+/** Function code copied into the gateway image (and served from disk locally). */
+export const BundledFunctionSource = Type.Object(
+  {
+    type: Type.Literal('bundled'),
+    /** Directory of the code, relative to the config file. */
+    dir: Type.String({ minLength: 1 }),
+    /** `file.export`, for example `index.main_handler`. */
+    handler: Type.String({ pattern: '^[A-Za-z0-9_./-]+\\.[A-Za-z_$][A-Za-z0-9_$]*$' }),
+    memoryMb: Type.Integer({ minimum: 16, maximum: 4096 }),
+  },
+  { additionalProperties: false },
+);
+
+/** A function platform or emulator that takes the event JSON by POST and returns the result. */
+export const RemoteFunctionSource = Type.Object(
+  {
+    type: Type.Literal('remote'),
+    url: Type.String({ pattern: '^https?://' }),
+    headers: Type.Record(Type.String(), Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const FunctionTarget = Type.Object(
+  {
+    namespace: Type.String({ minLength: 1, maxLength: 60 }),
+    functionName: Type.String({ minLength: 1, maxLength: 60 }),
+    version: Type.String({ minLength: 1, maxLength: 60 }),
+    timeoutMs: Timeout,
+    source: Type.Union([BundledFunctionSource, RemoteFunctionSource]),
+  },
+  { additionalProperties: false },
+);
+
+export const ScfBackend = Type.Object(
+  {
+    type: Type.Literal('scf'),
+    function: FunctionTarget,
+    responseIntegration: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const MockBackend = Type.Object(
+  {
+    type: Type.Literal('mock'),
+    statusCode: Type.Integer({ minimum: 100, maximum: 599 }),
+    headers: Type.Record(Type.String(), Type.String()),
+    body: Type.String(),
+    isBase64Encoded: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const WebSocketBackend = Type.Object(
+  {
+    type: Type.Literal('websocket'),
+    origin: Type.String({ pattern: '^wss?://' }),
+    path: Type.String({ pattern: '^/' }),
+    connectTimeoutMs: Timeout,
+    parameterMappings: Type.Array(ParameterMapping),
+    constants: Type.Array(ConstantParameter),
+    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+/** A WebSocket frontend served by functions: register on connect, transfer per message, cleanup on close. */
+export const WebSocketFunctionBackend = Type.Object(
+  {
+    type: Type.Literal('websocketFunctions'),
+    register: Type.Optional(FunctionTarget),
+    transfer: FunctionTarget,
+    cleanup: Type.Optional(FunctionTarget),
+    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Backend = Type.Union([HttpBackend, ScfBackend, MockBackend, WebSocketBackend, WebSocketFunctionBackend]);
+
+export const JwtTokenLocation = Type.Object(
+  {
+    from: Type.Union([Type.Literal('header'), Type.Literal('query'), Type.Literal('cookie')]),
+    name: Type.String({ minLength: 1 }),
+    /** For headers: a scheme to strip, for example `Bearer`. */
+    scheme: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const JwtAlgorithm = Type.Union([
+  Type.Literal('RS256'),
+  Type.Literal('RS384'),
+  Type.Literal('RS512'),
+  Type.Literal('PS256'),
+  Type.Literal('ES256'),
+  Type.Literal('ES384'),
+  Type.Literal('EdDSA'),
+]);
+
+export const OAuthVerifier = Type.Object(
+  {
+    /** PEM public key (SPKI) or a JWKS document (`{ "keys": [...] }`) as JSON text. */
+    publicKeyPem: Type.Optional(Type.String()),
+    jwks: Type.Optional(Type.String()),
+    algorithms: Type.Array(JwtAlgorithm, { minItems: 1 }),
+    issuer: Type.Optional(Type.String()),
+    audience: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+    clockToleranceSec: Type.Integer({ minimum: 0, maximum: 300 }),
+    tokenLocation: JwtTokenLocation,
+    /** Verified claims forwarded to the backend: claim name → header name. */
+    forwardClaims: Type.Array(
+      Type.Object({ claim: Type.String(), header: Type.String() }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Auth = Type.Union([
+  Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('keyPair') }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
+  /** The OAuth 2.0 authorization endpoint: served without authentication. */
+  Type.Object({ type: Type.Literal('oauth2Endpoint') }, { additionalProperties: false }),
+]);
+
+export const Cors = Type.Object(
+  {
+    allowOrigins: Type.Array(Type.String(), { minItems: 1 }),
+    allowMethods: Type.Array(Type.String()),
+    allowHeaders: Type.Array(Type.String()),
+    exposeHeaders: Type.Array(Type.String()),
+    allowCredentials: Type.Boolean(),
+    maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ErrorCode = Type.Object(
+  { code: Type.String({ minLength: 1 }), message: Type.String(), description: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const ResponseDoc = Type.Object(
+  {
+    contentType: Type.Optional(Type.String()),
+    successSample: Type.Optional(Type.String()),
+    failureSample: Type.Optional(Type.String()),
+    errorCodes: Type.Array(ErrorCode),
+  },
+  { additionalProperties: false },
+);
+
+export const Api = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    frontend: Type.Object(
+      {
+        type: Type.Union([Type.Literal('http'), Type.Literal('websocket')]),
+        /** The path as the user wrote it, in the document's syntax (`=/user`, `^~/user`, `~^/re$`, ...). */
+        rawPath: Type.String({ minLength: 1, maxLength: 2048 }),
+        match: MatchMode,
+        /** The path without its match-mode marker; for `regex`, the pattern. */
+        path: Type.String({ minLength: 1, maxLength: 2048 }),
+        method: HttpMethod,
+      },
+      { additionalProperties: false },
+    ),
+    auth: Auth,
+    cors: Type.Union([Cors, Type.Null()]),
+    parameters: Type.Array(Parameter),
+    backend: Backend,
+    response: ResponseDoc,
+  },
+  { additionalProperties: false },
+);
+
+export const Certificate = Type.Object(
+  {
+    /** Server names served with this certificate; `*.example.com` wildcards allowed. */
+    domains: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    cert: SecretRef,
+    key: SecretRef,
+  },
+  { additionalProperties: false },
+);
+
+export const KeyPair = Type.Object(
+  { secretId: Type.String({ minLength: 1, maxLength: 128 }), secretKey: SecretRef },
+  { additionalProperties: false },
+);
+
+export const UsagePlan = Type.Object(
+  {
+    name: Name,
+    keyPairs: Type.Array(Type.String(), { minItems: 1 }),
+    /** API names the plan covers; absent means every API of the service. */
+    apis: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+    rateLimitPerSecond: Type.Optional(Type.Integer({ minimum: 1 })),
+    quota: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Listeners = Type.Object(
+  {
+    http: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+          host: Type.String(),
+          redirectToHttps: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    https: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+          host: Type.String(),
+          certificates: Type.Array(Certificate, { minItems: 1 }),
+          /** Domain of the certificate served for unknown server names; absent means refuse them. */
+          defaultDomain: Type.Optional(Type.String()),
+          minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Limits = Type.Object(
+  {
+    maxBodyBytes: Type.Integer({ minimum: 0 }),
+    maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
+    maxPathLength: Type.Integer({ minimum: 16, maximum: 65536 }),
+    headersTimeoutMs: Type.Integer({ minimum: 100 }),
+    requestTimeoutMs: Type.Integer({ minimum: 0 }),
+    keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
+    /** Trust client-supplied `X-Forwarded-*` headers (only behind a proxy you run). */
+    trustForwardedHeaders: Type.Boolean(),
+    shutdownGraceMs: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Service = Type.Object(
+  {
+    name: Name,
+    id: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    stage: Type.Object(
+      { name: Name, variables: Type.Record(Type.String(), Type.String()) },
+      { additionalProperties: false },
+    ),
+    listeners: Listeners,
+    healthPath: Type.String({ pattern: '^/' }),
+    /** Prometheus metrics path; absent means metrics are not served. */
+    metricsPath: Type.Optional(Type.String({ pattern: '^/' })),
+    limits: Limits,
+    keyPairs: Type.Array(KeyPair),
+    usagePlans: Type.Array(UsagePlan),
+    /** Token that backends present to push to or close WebSocket connections by id. */
+    connectionsAdminToken: Type.Optional(SecretRef),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayConfig = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    version: Type.Literal(1),
+    service: Service,
+    apis: Type.Array(Api),
+  },
+  { additionalProperties: false, $id: 'https://cdktf-apigw.dev/gateway-config.schema.json', title: 'Gateway config' },
+);
+
+export type SecretRef = Static<typeof SecretRef>;
+export type HttpMethod = Static<typeof HttpMethod>;
+export type MatchMode = Static<typeof MatchMode>;
+export type ParamLocation = Static<typeof ParamLocation>;
+export type ParamType = Static<typeof ParamType>;
+export type Parameter = Static<typeof Parameter>;
+export type ParameterMapping = Static<typeof ParameterMapping>;
+export type ConstantParameter = Static<typeof ConstantParameter>;
+export type HttpBackendConfig = Static<typeof HttpBackend>;
+export type FunctionTarget = Static<typeof FunctionTarget>;
+export type BundledFunctionSource = Static<typeof BundledFunctionSource>;
+export type RemoteFunctionSource = Static<typeof RemoteFunctionSource>;
+export type ScfBackendConfig = Static<typeof ScfBackend>;
+export type MockBackendConfig = Static<typeof MockBackend>;
+export type WebSocketBackendConfig = Static<typeof WebSocketBackend>;
+export type WebSocketFunctionBackendConfig = Static<typeof WebSocketFunctionBackend>;
+export type BackendConfig = Static<typeof Backend>;
+export type JwtAlgorithm = Static<typeof JwtAlgorithm>;
+export type OAuthVerifierConfig = Static<typeof OAuthVerifier>;
+export type AuthConfig = Static<typeof Auth>;
+export type CorsConfig = Static<typeof Cors>;
+export type ErrorCodeDoc = Static<typeof ErrorCode>;
+export type ResponseDoc = Static<typeof ResponseDoc>;
+export type ApiConfig = Static<typeof Api>;
+export type CertificateConfig = Static<typeof Certificate>;
+export type KeyPairConfig = Static<typeof KeyPair>;
+export type UsagePlanConfig = Static<typeof UsagePlan>;
+export type ListenersConfig = Static<typeof Listeners>;
+export type LimitsConfig = Static<typeof Limits>;
+export type ServiceConfig = Static<typeof Service>;
+export type GatewayConfig = Static<typeof GatewayConfig>;
+
+/** The JSON Schema document, as published in `gateway-config.schema.json`. */
+export const gatewayConfigSchema: TSchema = GatewayConfig;
+
+/** Defaults the constructs apply and the README documents. */
+export const DEFAULT_LIMITS: LimitsConfig = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxPathLength: 2048,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  trustForwardedHeaders: false,
+  shutdownGraceMs: 10_000,
+};

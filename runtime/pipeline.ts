@@ -1,0 +1,63 @@
+/**
+ * The shapes that connect the server to the per-API stages (parameters, auth,
+ * CORS, backends). Each API is compiled once, at config load, into a
+ * `CompiledApi`; the request path only runs what that object holds.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiConfig, GatewayConfig } from '../model';
+import type { GatewayError } from './errors';
+
+/** Who the caller is, after authentication. Never holds a secret. */
+export interface Identity {
+  /** Key-pair id, when key-pair authentication passed. */
+  readonly secretId?: string;
+  /** Verified JWT claims, when OAuth 2.0 passed. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** Headers to add to the backend request (for example forwarded claims). */
+  readonly forwardHeaders?: Readonly<Record<string, string>>;
+}
+
+/** Declared parameters after extraction, checks and defaults. Header names are lower-case. */
+export interface RequestParams {
+  readonly path: Record<string, string>;
+  readonly query: Record<string, string>;
+  readonly header: Record<string, string>;
+}
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  /** process.hrtime.bigint() when the request arrived. */
+  readonly startedAt: bigint;
+  readonly api: ApiConfig;
+  readonly config: GatewayConfig;
+  /** The normalised path the router matched (see README "Path normalisation"). */
+  readonly path: string;
+  /** The raw query string, without `?` (may be empty). */
+  readonly rawQuery: string;
+  /** All query parameters of the request (declared or not). */
+  readonly query: URLSearchParams;
+  /** Values of `{param}` placeholders, from the router. */
+  readonly pathParams: Readonly<Record<string, string>>;
+  params: RequestParams;
+  identity: Identity | undefined;
+  readonly clientIp: string;
+  readonly protocol: 'http' | 'https';
+  readonly host: string;
+  /** Milliseconds the backend took, set by the backend for the access log. */
+  backendMs: number | undefined;
+}
+
+/** Serves an HTTP API's requests once routing, parameters and auth passed. */
+export interface HttpBackendHandler {
+  /** Must answer `ctx.res` exactly once; errors go through `sendError`, never a throw. */
+  handle(ctx: RequestContext): void;
+  /** Frees pools, workers and sockets when a config is retired. */
+  close(): Promise<void>;
+}
+
+/** Checks credentials; returns the identity or the error to answer. */
+export interface Authenticator {
+  authenticate(ctx: RequestContext): Identity | GatewayError | Promise<Identity | GatewayError>;
+}
