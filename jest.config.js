@@ -5,6 +5,13 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60_000,
-  collectCoverageFrom: ['model/**/*.ts', 'lib/**/*.ts', 'runtime/**/*.ts', 'cli/**/*.ts', 'review/**/*.ts', '!**/*.d.ts'],
+  collectCoverageFrom: [
+    'model/**/*.ts',
+    'lib/**/*.ts',
+    'runtime/**/*.ts',
+    'cli/**/*.ts',
+    'review/**/*.ts',
+    '!**/*.d.ts',
+  ],
   coverageReporters: ['text-summary', 'lcov'],
 };

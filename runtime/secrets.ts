@@ -25,7 +25,9 @@ export function readSecret(ref: SecretRef, baseDir: string, env: NodeJS.ProcessE
     try {
       value = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new Error(`secret ${describeSecret(ref)} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new Error(
+        `secret ${describeSecret(ref)} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
   }
   if (value === undefined || value.length === 0) throw new Error(`secret ${describeSecret(ref)} is not set`);
