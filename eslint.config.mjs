@@ -21,5 +21,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  // Plain CommonJS files (the function worker, jest setup) use require by design.
+  { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60_000,
+  // The constructs stage the bundled runtime into the image's build context.
+  globalSetup: '<rootDir>/test/global-setup.js',
   collectCoverageFrom: [
     'model/**/*.ts',
     'lib/**/*.ts',

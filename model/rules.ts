@@ -136,7 +136,12 @@ function checkFrontend(api: ApiConfig, at: string, add: Add): void {
 
 function checkParameters(api: ApiConfig, at: string, add: Add): void {
   const declared = new Set<string>();
-  const inPath = api.frontend.match === 'param' ? pathParamNames(api.frontend.path) : [];
+  const inPath =
+    api.frontend.match === 'param'
+      ? pathParamNames(api.frontend.path)
+      : api.frontend.match === 'regex'
+        ? regexGroupNames(api.frontend.path)
+        : [];
   const pathSet = new Set(inPath);
   if (pathSet.size !== inPath.length) add(`${at}/frontend/path`, 'a {param} name appears twice in the path');
 
@@ -148,7 +153,9 @@ function checkParameters(api: ApiConfig, at: string, add: Add): void {
     if (p.in === 'path' && !pathSet.has(p.name))
       add(
         `${pat}/name`,
-        `path parameter "${p.name}" does not appear as {${p.name}} in the path ${api.frontend.rawPath}`,
+        api.frontend.match === 'regex'
+          ? `path parameter "${p.name}" is not a named group (?<${p.name}>...) of ${api.frontend.rawPath}`
+          : `path parameter "${p.name}" does not appear as {${p.name}} in the path ${api.frontend.rawPath}`,
       );
     if (p.in === 'path' && p.default !== undefined) add(`${pat}/default`, 'a path parameter cannot have a default');
     checkParamSample(p, pat, add);
@@ -157,6 +164,11 @@ function checkParameters(api: ApiConfig, at: string, add: Add): void {
     if (!declared.has(`path:${name}`))
       add(`${at}/parameters`, `{${name}} in the path ${api.frontend.rawPath} must be declared as a path parameter`);
   }
+}
+
+/** Named capture groups of a route regex: they are the route's path parameters. */
+export function regexGroupNames(pattern: string): string[] {
+  return [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1] as string);
 }
 
 function checkParamSample(p: Parameter, pat: string, add: Add): void {

@@ -22,6 +22,8 @@ export interface RequestParams {
   readonly path: Record<string, string>;
   readonly query: Record<string, string>;
   readonly header: Record<string, string>;
+  /** True when a declared query parameter was absent and got its default (the backend query must be rebuilt). */
+  queryDefaulted?: boolean;
 }
 
 export interface RequestContext {
@@ -45,6 +47,10 @@ export interface RequestContext {
   readonly clientIp: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;
+  /** For prefix and plain routes: the path after the matched prefix (appended to the backend path). */
+  readonly rest: string;
+  /** Headers every response of this request carries (CORS), added by the backend when it writes the head. */
+  extraResponseHeaders: Readonly<Record<string, string>> | undefined;
   /** Milliseconds the backend took, set by the backend for the access log. */
   backendMs: number | undefined;
 }

@@ -1,0 +1,65 @@
+/** How an API authenticates its callers. */
+import type { AuthConfig, JwtAlgorithm } from '../model';
+
+/** Options of {@link Auth.oauth2}: how the gateway verifies access tokens (JWTs). */
+export interface OAuth2Options {
+  /** Public key (SPKI PEM) that signs tokens. Mutually exclusive with `jwks`. */
+  readonly publicKeyPem?: string;
+  /** A JWKS document (`{"keys":[...]}`) as JSON text. Mutually exclusive with `publicKeyPem`. */
+  readonly jwks?: string;
+  /** Accepted signature algorithms. @default ['RS256'] */
+  readonly algorithms?: JwtAlgorithm[];
+  /** Required `iss` claim. @default - not checked */
+  readonly issuer?: string;
+  /** Accepted `aud` values. @default - not checked */
+  readonly audience?: string[];
+  /** Allowed clock skew for `exp`/`nbf`, in seconds. @default 30 */
+  readonly clockToleranceSeconds?: number;
+  /**
+   * Where the token is read.
+   * @default - the `Authorization` header with the `Bearer` scheme
+   */
+  readonly tokenLocation?: {
+    readonly from: 'header' | 'query' | 'cookie';
+    readonly name: string;
+    readonly scheme?: string;
+  };
+  /** Verified claims forwarded to the backend as headers (claim → header). @default - none */
+  readonly forwardClaims?: Record<string, string>;
+}
+
+export class Auth {
+  /** No authentication. */
+  static none(): Auth {
+    return new Auth({ type: 'none' });
+  }
+  /**
+   * Key-pair (HMAC signature) authentication. The service's usage plans say
+   * which key pairs may call the API.
+   */
+  static keyPair(): Auth {
+    return new Auth({ type: 'keyPair' });
+  }
+  /** OAuth 2.0: requests carry a JWT access token the gateway verifies. */
+  static oauth2(options: OAuth2Options): Auth {
+    return new Auth({
+      type: 'oauth2',
+      verifier: {
+        ...(options.publicKeyPem !== undefined ? { publicKeyPem: options.publicKeyPem } : {}),
+        ...(options.jwks !== undefined ? { jwks: options.jwks } : {}),
+        algorithms: options.algorithms ?? ['RS256'],
+        ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+        ...(options.audience !== undefined ? { audience: options.audience } : {}),
+        clockToleranceSec: options.clockToleranceSeconds ?? 30,
+        tokenLocation: options.tokenLocation ?? { from: 'header', name: 'authorization', scheme: 'Bearer' },
+        forwardClaims: Object.entries(options.forwardClaims ?? {}).map(([claim, header]) => ({ claim, header })),
+      },
+    });
+  }
+  /** The OAuth 2.0 authorization endpoint API of the document: served without authentication. */
+  static oauth2Endpoint(): Auth {
+    return new Auth({ type: 'oauth2Endpoint' });
+  }
+
+  private constructor(readonly config: AuthConfig) {}
+}

@@ -1,0 +1,46 @@
+/** CORS settings of an API. */
+import type { CorsConfig } from '../model';
+
+/** Options of {@link Cors.custom}. */
+export interface CorsOptions {
+  /** Origins allowed to call the API; `*` for any. */
+  readonly allowOrigins: string[];
+  /**
+   * Methods announced in preflight answers.
+   * @default - the API's method
+   */
+  readonly allowMethods?: string[];
+  /**
+   * Request headers announced in preflight answers.
+   * @default - the headers the browser asks for
+   */
+  readonly allowHeaders?: string[];
+  /** Response headers scripts may read. @default - none */
+  readonly exposeHeaders?: string[];
+  /**
+   * Allow cookies and credentials. With `*` origins the request's origin is echoed instead of `*`.
+   * @default false
+   */
+  readonly allowCredentials?: boolean;
+  /** How long browsers may cache a preflight answer, in seconds. @default - not sent */
+  readonly maxAgeSeconds?: number;
+}
+
+export class Cors {
+  /** `Access-Control-Allow-Origin: *`: the document's CORS switch. */
+  static readonly ALL_ORIGINS: Cors = Cors.custom({ allowOrigins: ['*'] });
+
+  /** CORS with explicit origins, methods, headers and credentials. */
+  static custom(options: CorsOptions): Cors {
+    return new Cors({
+      allowOrigins: options.allowOrigins,
+      allowMethods: options.allowMethods ?? [],
+      allowHeaders: options.allowHeaders ?? [],
+      exposeHeaders: options.exposeHeaders ?? [],
+      allowCredentials: options.allowCredentials ?? false,
+      ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
+    });
+  }
+
+  private constructor(readonly config: CorsConfig) {}
+}

@@ -1,0 +1,3 @@
+export * from './target';
+export * from './image';
+export * from './docker-container';

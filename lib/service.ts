@@ -1,0 +1,306 @@
+/**
+ * A gateway service: its listeners, stage, key pairs and usage plans, and its
+ * APIs. At synth it produces one validated gateway config and the resources
+ * of its deployment target (by default a Docker image and container).
+ */
+import { createHash } from 'node:crypto';
+import { Aspects, TerraformAsset, TerraformStack, AssetType, type IAspect } from 'cdktf';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Construct, type IConstruct } from 'constructs';
+import {
+  DEFAULT_LIMITS,
+  validateConfig,
+  type ConfigIssue,
+  type GatewayConfig,
+  type LimitsConfig,
+  type SecretRef,
+} from '../model';
+import { Api, type ApiOptions } from './api';
+import type { FunctionBundle } from './backends/backend';
+import { stageBuildContext, type BuildContext } from './build-context';
+import { DockerContainerTarget } from './deploy/docker-container';
+import type { DeploymentTarget, GatewayArtifact, GatewayPort, SecretEnv } from './deploy/target';
+import { Messages } from './messages';
+import type { Secret } from './secret';
+
+/** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
+export interface CertificateOptions {
+  /** Server names, `*.example.com` wildcards allowed. */
+  readonly domains: string[];
+  /** The certificate chain (PEM). */
+  readonly cert: Secret;
+  /** The private key (PEM). */
+  readonly key: Secret;
+}
+
+/** The HTTPS listener. */
+export interface HttpsOptions {
+  /** Port inside the container. @default 8443 */
+  readonly port?: number;
+  /** Certificates by server name. */
+  readonly certificates: CertificateOptions[];
+  /** Domain whose certificate answers unknown server names. @default - unknown names are refused */
+  readonly defaultDomain?: string;
+  /** Lowest TLS version. @default 'TLSv1.2' */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** A key pair for key-pair authentication. */
+export interface KeyPairOptions {
+  /** The public key id clients send. */
+  readonly secretId: string;
+  /** The signing secret. */
+  readonly secretKey: Secret;
+}
+
+/** A usage plan: which key pairs may call which APIs, and how much. */
+export interface UsagePlanOptions {
+  /** Plan name. */
+  readonly name: string;
+  /** Key pair ids bound to the plan. */
+  readonly keyPairs: string[];
+  /** APIs (names or constructs) the plan covers. @default - every API of the service */
+  readonly apis?: (string | Api)[];
+  /** Requests per second per key pair, per gateway instance (429 beyond it). @default - unlimited */
+  readonly rateLimitPerSecond?: number;
+  /** Total requests per key pair, per gateway instance. @default - unlimited */
+  readonly quota?: number;
+}
+
+/** Props of {@link Service}. */
+export interface ServiceProps {
+  /** Service name (also the default container name). @default - the construct id */
+  readonly serviceName?: string;
+  /** What the service is for. @default - none */
+  readonly description?: string;
+  /** HTTP port inside the container; `false` for HTTPS only. @default 8080 */
+  readonly httpPort?: number | false;
+  /** Redirect HTTP to HTTPS (needs `https`). @default false */
+  readonly redirectHttpToHttps?: boolean;
+  /** The HTTPS listener. @default - no HTTPS */
+  readonly https?: HttpsOptions;
+  /** Stage name. @default 'release' */
+  readonly stageName?: string;
+  /** Stage variables, passed to functions in their event. @default - none */
+  readonly stageVariables?: Record<string, string>;
+  /** Path the gateway answers health checks on. @default '/__apigw/health' */
+  readonly healthPath?: string;
+  /** Path of Prometheus metrics. @default - metrics are not served */
+  readonly metricsPath?: string;
+  /** Request limits and timeouts. @default DEFAULT_LIMITS */
+  readonly limits?: Partial<LimitsConfig>;
+  /** Key pairs. More with {@link Service.addKeyPair}. @default - none */
+  readonly keyPairs?: KeyPairOptions[];
+  /** Usage plans. More with {@link Service.addUsagePlan}. @default - none */
+  readonly usagePlans?: UsagePlanOptions[];
+  /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
+  readonly connectionsAdminToken?: Secret;
+  /** Base image of the gateway image. @default 'node:20-bookworm-slim' */
+  readonly baseImage?: string;
+  /** Where the gateway runs. @default new DockerContainerTarget() */
+  readonly deployment?: DeploymentTarget;
+}
+
+/** The default base image of the runtime. */
+export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';
+
+/** One gateway: listeners, stage, keys and usage plans, and its APIs. */
+export class Service extends Construct {
+  /** The service name in the config. */
+  readonly serviceName: string;
+  private readonly props: ServiceProps;
+  private readonly keyPairs: KeyPairOptions[];
+  private readonly usagePlans: UsagePlanOptions[];
+  private memo: { config: GatewayConfig; bundles: FunctionBundle[]; issues: ConfigIssue[] } | undefined;
+  private staged: BuildContext | undefined;
+  private deployed = false;
+
+  constructor(scope: Construct, id: string, props: ServiceProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.serviceName = props.serviceName ?? id;
+    this.keyPairs = [...(props.keyPairs ?? [])];
+    this.usagePlans = [...(props.usagePlans ?? [])];
+    this.node.addValidation({ validate: () => this.validateService() });
+    // TerraformAsset hashes its folder when constructed, so the build context is staged once the tree is final.
+    const aspect: IAspect = {
+      visit: (node: IConstruct) => {
+        if (node === this) this.deploy();
+      },
+    };
+    Aspects.of(this).add(aspect);
+  }
+
+  /** Adds an API. */
+  addApi(id: string, options: ApiOptions): Api {
+    this.memo = undefined;
+    return new Api(this, id, options);
+  }
+
+  /** Adds a key pair for key-pair authentication. */
+  addKeyPair(keyPair: KeyPairOptions): void {
+    this.memo = undefined;
+    this.keyPairs.push(keyPair);
+  }
+
+  /** Adds a usage plan binding key pairs to APIs. */
+  addUsagePlan(plan: UsagePlanOptions): void {
+    this.memo = undefined;
+    this.usagePlans.push(plan);
+  }
+
+  /** The APIs of this service, in declaration order. */
+  get apis(): Api[] {
+    return this.node.children.filter((c): c is Api => c instanceof Api);
+  }
+
+  /** The gateway config document of this service (not yet validated). */
+  toConfig(): GatewayConfig {
+    return this.compute().config;
+  }
+
+  /** The staged build context (config, runtime, functions); available once the service is valid. */
+  buildContext(): BuildContext {
+    this.staged ??= stageBuildContext(this.compute().config, this.compute().bundles);
+    return this.staged;
+  }
+
+  private compute(): { config: GatewayConfig; bundles: FunctionBundle[]; issues: ConfigIssue[] } {
+    if (this.memo) return this.memo;
+    const p = this.props;
+    const apis = this.apis.map((a) => a.toConfig());
+    const limits: LimitsConfig = { ...DEFAULT_LIMITS, ...p.limits };
+    const config: GatewayConfig = {
+      version: 1,
+      service: {
+        name: this.serviceName,
+        id: `service-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8)}`,
+        ...(p.description !== undefined ? { description: p.description } : {}),
+        stage: { name: p.stageName ?? 'release', variables: p.stageVariables ?? {} },
+        listeners: {
+          ...(p.httpPort === false
+            ? {}
+            : { http: { port: p.httpPort ?? 8080, host: '0.0.0.0', redirectToHttps: p.redirectHttpToHttps ?? false } }),
+          ...(p.https
+            ? {
+                https: {
+                  port: p.https.port ?? 8443,
+                  host: '0.0.0.0',
+                  certificates: p.https.certificates.map((c) => ({
+                    domains: c.domains,
+                    cert: c.cert.ref,
+                    key: c.key.ref,
+                  })),
+                  ...(p.https.defaultDomain !== undefined ? { defaultDomain: p.https.defaultDomain } : {}),
+                  minVersion: p.https.minVersion ?? 'TLSv1.2',
+                },
+              }
+            : {}),
+        },
+        healthPath: p.healthPath ?? '/__apigw/health',
+        ...(p.metricsPath !== undefined ? { metricsPath: p.metricsPath } : {}),
+        limits,
+        keyPairs: this.keyPairs.map((k) => ({ secretId: k.secretId, secretKey: k.secretKey.ref })),
+        usagePlans: this.usagePlans.map((u) => ({
+          name: u.name,
+          keyPairs: u.keyPairs,
+          ...(u.apis ? { apis: u.apis.map((a) => (typeof a === 'string' ? a : a.apiName)) } : {}),
+          ...(u.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: u.rateLimitPerSecond } : {}),
+          ...(u.quota !== undefined ? { quota: u.quota } : {}),
+        })),
+        ...(p.connectionsAdminToken ? { connectionsAdminToken: p.connectionsAdminToken.ref } : {}),
+      },
+      apis: apis.map((a) => a.config),
+    };
+    const issues: ConfigIssue[] = [];
+    apis.forEach((a, i) => {
+      if (a.pathError) issues.push({ field: `/apis/${i}/frontend/path`, message: a.pathError });
+    });
+    const result = validateConfig(config);
+    if (!result.ok) issues.push(...result.issues);
+    this.memo = { config, bundles: apis.flatMap((a) => [...a.bundles]), issues };
+    return this.memo;
+  }
+
+  /** Every problem of the service, each named by the construct path of the API it concerns. */
+  private validateService(): string[] {
+    const { issues } = this.compute();
+    const apis = this.apis;
+    const errors = issues.map((issue) => {
+      const m = /^\/apis\/(\d+)(\/.*)?$/.exec(issue.field);
+      const api = m ? apis[Number(m[1])] : undefined;
+      if (api) return `[${api.node.path}] ${(m?.[2] ?? '/').slice(1) || 'api'}: ${issue.message}`;
+      return `[${this.node.path}] ${issue.field.slice(1) || 'config'}: ${issue.message}`;
+    });
+    const stack = TerraformStack.of(this);
+    if (!stack.node.findAll().some((c) => c instanceof DockerProvider) && !this.props.deployment) {
+      errors.push(Messages.noDockerProvider(stack.node.path));
+    }
+    for (const { where, secret } of this.secrets()) {
+      const v = secret.variable;
+      if (v && (v as unknown as { sensitive?: boolean }).sensitive !== true) {
+        errors.push(Messages.variableNotSensitive(v.node.id, `[${this.node.path}] ${where}`));
+      }
+    }
+    if (this.stagingError) errors.push(`[${this.node.path}] ${Messages.stagingFailed(this.stagingError)}`);
+    return errors;
+  }
+
+  private stagingError: string | undefined;
+
+  private secrets(): { where: string; secret: Secret }[] {
+    const out: { where: string; secret: Secret }[] = [];
+    this.keyPairs.forEach((k) => out.push({ where: `key pair ${k.secretId}`, secret: k.secretKey }));
+    this.props.https?.certificates.forEach((c, i) => {
+      out.push({ where: `certificate ${i} cert`, secret: c.cert });
+      out.push({ where: `certificate ${i} key`, secret: c.key });
+    });
+    if (this.props.connectionsAdminToken)
+      out.push({ where: 'connections admin token', secret: this.props.connectionsAdminToken });
+    return out;
+  }
+
+  /** Runs once at synth (from an aspect): stages the build context and declares the deployment. */
+  private deploy(): void {
+    if (this.deployed) return;
+    this.deployed = true;
+    const { config, issues } = this.compute();
+    if (issues.length > 0) return; // validation reports them; nothing to deploy
+    let context: BuildContext;
+    try {
+      context = this.buildContext();
+    } catch (err) {
+      this.stagingError = (err as Error).message;
+      return;
+    }
+    const asset = new TerraformAsset(this, 'BuildContext', { path: context.dir, type: AssetType.DIRECTORY });
+    const ports: GatewayPort[] = [];
+    if (config.service.listeners.http) ports.push({ name: 'http', port: config.service.listeners.http.port });
+    if (config.service.listeners.https) ports.push({ name: 'https', port: config.service.listeners.https.port });
+    const secretEnv: SecretEnv[] = [];
+    const seen = new Map<string, Secret>();
+    for (const { secret } of this.secrets()) {
+      if (!secret.variable || !('env' in secret.ref)) continue;
+      const name = (secret.ref as Extract<SecretRef, { env: string }>).env;
+      if (seen.has(name) && seen.get(name)?.variable !== secret.variable) {
+        this.stagingError = Messages.secretEnvClash(name);
+        return;
+      }
+      if (!seen.has(name)) secretEnv.push({ name, value: secret.variable.stringValue });
+      seen.set(name, secret);
+    }
+    const artifact: GatewayArtifact = {
+      serviceName: this.serviceName,
+      context: asset,
+      contextHash: context.hash,
+      imageName: `cdktf-apigw/${this.serviceName.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${context.hash.slice(0, 12)}`,
+      baseImage: this.props.baseImage ?? DEFAULT_BASE_IMAGE,
+      configJson: context.configJson,
+      ports,
+      secretEnv,
+      healthPath: config.service.healthPath,
+      shutdownGraceSeconds: Math.ceil(config.service.limits.shutdownGraceMs / 1000),
+    };
+    (this.props.deployment ?? new DockerContainerTarget()).deploy(this, artifact);
+  }
+}

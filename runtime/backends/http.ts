@@ -1,0 +1,137 @@
+/**
+ * HTTP backend: forwards through a pooled keep-alive undici Agent using the
+ * raw dispatch API, and streams both bodies by hand (write, pause on a full
+ * buffer, resume on drain) — measurably cheaper than `stream.pipeline()` and
+ * than undici's `request()` Readable wrapper (see bench/).
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Agent, Dispatcher } from 'undici';
+import type { ApiConfig, HttpBackendConfig } from '../../model';
+import { Errors, GatewayError, sendError } from '../errors';
+import { backendRequestHeaders, copyResponseHeaders } from '../headers';
+import type { HttpBackendHandler, RequestContext } from '../pipeline';
+import { compileMapping } from './mapping';
+
+export interface HttpBackendEnv {
+  readonly agent: Agent;
+  /** Headers added to every response of this API (CORS), computed per request. */
+  readonly trustForwarded: boolean;
+  readonly maxBodyBytes: number;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, env: HttpBackendEnv): HttpBackendHandler {
+  const map = compileMapping(backend.path, backend.parameterMappings, backend.constants);
+  const origin = backend.origin;
+  const timeout = backend.timeoutMs;
+
+  return {
+    handle(ctx: RequestContext): void {
+      const { req, res } = ctx;
+      const contentLength = req.headers['content-length'];
+      if (contentLength !== undefined && Number(contentLength) > env.maxBodyBytes) {
+        sendError(res, ctx.requestId, new GatewayError(Errors.PayloadTooLarge), req.method === 'HEAD');
+        req.resume();
+        return;
+      }
+      const chunked = req.headers['transfer-encoding'] !== undefined;
+      const hasBody = chunked || (contentLength !== undefined && contentLength !== '0');
+      const target = map({ params: ctx.params, rest: ctx.rest, rawQuery: ctx.rawQuery });
+      const method = req.method === 'HEAD' && backend.method === 'GET' ? 'HEAD' : backend.method;
+      const headers = backendRequestHeaders(
+        req.headers,
+        {
+          requestId: ctx.requestId,
+          clientIp: ctx.clientIp,
+          protocol: ctx.protocol,
+          host: ctx.host,
+          trustForwarded: env.trustForwarded,
+        },
+        target.setHeaders,
+        target.removeHeaders,
+        ctx.identity?.forwardHeaders,
+        hasBody && !chunked ? contentLength : undefined,
+      );
+      const started = process.hrtime.bigint();
+      let controller: Dispatcher.DispatchController | undefined;
+      let done = false;
+
+      const onClientClose = (): void => {
+        if (!done && controller && !controller.aborted) controller.abort(new Error('client closed the connection'));
+      };
+      res.on('close', onClientClose);
+      const onDrain = (): void => controller?.resume();
+      res.on('drain', onDrain);
+
+      const body = hasBody
+        ? chunked
+          ? Readable.from(limitBody(req, env.maxBodyBytes), { objectMode: false })
+          : req
+        : null;
+
+      env.agent.dispatch(
+        { origin, path: target.path, method, headers, body, headersTimeout: timeout, bodyTimeout: timeout },
+        {
+          onRequestStart(c) {
+            controller = c;
+          },
+          onResponseStart(_c, statusCode, resHeaders) {
+            ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
+            const out: OutgoingHttpHeaders = copyResponseHeaders(resHeaders, {});
+            out['x-api-requestid'] = ctx.requestId;
+            if (ctx.extraResponseHeaders) Object.assign(out, ctx.extraResponseHeaders);
+            res.writeHead(statusCode, out);
+          },
+          onResponseData(c, chunk) {
+            if (!res.write(chunk)) c.pause();
+          },
+          onResponseEnd() {
+            done = true;
+            res.off('close', onClientClose);
+            res.off('drain', onDrain);
+            res.end();
+          },
+          onResponseError(_c, err) {
+            done = true;
+            res.off('close', onClientClose);
+            res.off('drain', onDrain);
+            if (res.destroyed) return;
+            if (res.headersSent) {
+              res.destroy();
+              return;
+            }
+            sendError(res, ctx.requestId, mapError(err, timeout), req.method === 'HEAD');
+          },
+        },
+      );
+    },
+    async close() {
+      // The Agent is shared by the config's APIs and closed by the gateway.
+    },
+  };
+}
+
+function mapError(err: Error, timeout: number): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const code = (err as { code?: string }).code;
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`);
+  }
+  if (code === 'ECONNREFUSED') return new GatewayError(Errors.BadGateway, 'the backend refused the connection');
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+    return new GatewayError(Errors.BadGateway, 'the backend closed the connection');
+  }
+  return new GatewayError(Errors.BadGateway);
+}
+
+/** Streams a chunked request body, failing with 413 once it passes the limit. */
+async function* limitBody(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) throw new GatewayError(Errors.PayloadTooLarge);
+    yield chunk;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * One gateway process: its listeners, the config generation it serves, reload
+ * and graceful shutdown.
+ *
+ * Reload compiles the new config completely before swapping it in; a config
+ * that fails to load or compile leaves the running one untouched. Requests in
+ * flight finish on the generation they started with, which is closed once
+ * they are done.
+ */
+import {
+  STATUS_CODES,
+  createServer as createHttpServer,
+  type Server,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Errors, GatewayError, errorBody } from './errors';
+import { AccessLog, logEvent, type LogSink } from './access-log';
+import { compileGateway, type CompiledGateway } from './compile';
+import { loadConfigFile, type LoadedConfig } from './config-loader';
+import { handleRequest, type HandlerState } from './handler';
+import { handleUpgrade } from './upgrade';
+import { Metrics } from './metrics';
+
+export interface GatewayOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Access-log sink; `null` turns the access log off. Default: stdout. */
+  readonly accessLog?: LogSink | null;
+  /** Show function error stacks to clients. Default: APIGW_DEBUG=1. */
+  readonly debug?: boolean;
+}
+
+export class Gateway {
+  private readonly state: HandlerState;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly debug: boolean;
+  private closing: Promise<void> | undefined;
+
+  private constructor(compiled: CompiledGateway, options: GatewayOptions) {
+    this.env = options.env ?? process.env;
+    this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
+    const sink =
+      options.accessLog === undefined ? (t: string) => process.stdout.write(t) : (options.accessLog ?? undefined);
+    this.state = { current: compiled, draining: false, log: new AccessLog(sink), metrics: new Metrics() };
+    this.state.metrics.generation = 1;
+  }
+
+  /** Loads and compiles a config file; throws (naming every bad field) without listening when it is invalid. */
+  static async fromFile(file: string, options: GatewayOptions = {}): Promise<Gateway> {
+    return Gateway.fromConfig(await loadConfigFile(file), options);
+  }
+
+  static fromConfig(loaded: LoadedConfig, options: GatewayOptions = {}): Gateway {
+    const env = options.env ?? process.env;
+    const compiled = compileGateway(loaded, { env, debug: options.debug ?? env.APIGW_DEBUG === '1' });
+    return new Gateway(compiled, options);
+  }
+
+  get config(): LoadedConfig {
+    return this.state.current.loaded;
+  }
+
+  get metrics(): Metrics {
+    return this.state.metrics;
+  }
+
+  /** Starts the configured listeners; resolves with their bound addresses. */
+  async listen(): Promise<{ http?: AddressInfo; https?: AddressInfo }> {
+    const { listeners, limits } = this.config.config.service;
+    const out: { http?: AddressInfo; https?: AddressInfo } = {};
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this.state, req, res);
+    if (listeners.http) {
+      const server = createHttpServer(
+        {
+          maxHeaderSize: limits.maxHeaderBytes,
+          requestTimeout: limits.requestTimeoutMs,
+          headersTimeout: limits.headersTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+        },
+        onRequest,
+      );
+      out.http = await this.start(server, listeners.http.port, listeners.http.host);
+    }
+    return out;
+  }
+
+  private async start(server: Server, port: number, host: string): Promise<AddressInfo> {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      handleUpgrade(this.state, req, socket, head),
+    );
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
+    this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /**
+   * Replaces the served config with the file's. Resolves true when the new
+   * config serves; false (with the reason logged) when it was refused.
+   */
+  async reload(file = this.config.file): Promise<boolean> {
+    let next: CompiledGateway;
+    try {
+      const loaded = await loadConfigFile(file);
+      const problem = listenerChange(this.config, loaded);
+      if (problem) throw new Error(problem);
+      next = compileGateway(loaded, { env: this.env, debug: this.debug });
+    } catch (err) {
+      this.state.metrics.reloadFailures++;
+      logEvent('reload_refused', { file, reason: (err as Error).message });
+      return false;
+    }
+    const previous = this.state.current;
+    this.state.current = next;
+    this.state.metrics.reloads++;
+    this.state.metrics.generation++;
+    logEvent('reloaded', { file, apis: next.loaded.config.apis.length, generation: this.state.metrics.generation });
+    // Requests already on the old generation keep its pools; give them the grace period.
+    setTimeout(() => void previous.close(), next.loaded.config.service.limits.shutdownGraceMs).unref();
+    return true;
+  }
+
+  /**
+   * Graceful stop: the health path turns 503, listeners stop accepting, idle
+   * keep-alive connections close, and requests in flight get up to the grace
+   * period before their connections are cut.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.state.draining = true;
+    void Promise.allSettled([...this.state.current.apis.values()].map((a) => a.ws?.close()));
+    const grace = this.config.config.service.limits.shutdownGraceMs;
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.servers) s.closeIdleConnections();
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, grace);
+    await closed;
+    clearTimeout(timer);
+    this.state.log.flush();
+    await this.state.current.close();
+  }
+}
+
+/** Listeners are bound once; a reload cannot move them (restart the container instead). */
+function listenerChange(a: LoadedConfig, b: LoadedConfig): string | undefined {
+  const before = JSON.stringify(a.config.service.listeners);
+  const after = JSON.stringify(b.config.service.listeners);
+  return before === after ? undefined : 'listeners changed; restart the gateway to apply listener changes';
+}
+
+/** Malformed requests Node's parser rejects: answer with the catalogue's JSON where the socket allows. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const def =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? Errors.HeadersTooLarge
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
+        ? Errors.RequestTimeout
+        : Errors.BadRequest;
+  const requestId = randomUUID();
+  const body = errorBody(new GatewayError(def), requestId);
+  socket.end(
+    `HTTP/1.1 ${def.status} ${STATUS_CODES[def.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nx-api-requestid: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,209 @@
+/**
+ * The request pipeline for HTTP APIs:
+ * target checks → normalisation → health/metrics → CORS preflight → routing
+ * → parameters → CORS → authentication → backend. Every failure is answered
+ * with the catalogue's status and JSON body; nothing here throws to Node.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { AccessLog } from './access-log';
+import type { CompiledApi, CompiledGateway } from './compile';
+import { isPreflight } from './cors';
+import { Errors, GatewayError, sendError } from './errors';
+import type { Metrics } from './metrics';
+import { normalizeTarget } from './normalize';
+import type { Identity, RequestContext } from './pipeline';
+
+export interface HandlerState {
+  /** The config generation new requests use; swapped atomically on reload. */
+  current: CompiledGateway;
+  draining: boolean;
+  readonly log: AccessLog;
+  readonly metrics: Metrics;
+}
+
+export interface RequestInfo {
+  readonly requestId: string;
+  readonly startedAt: bigint;
+  readonly clientIp: string;
+  readonly protocol: 'http' | 'https';
+  readonly host: string;
+}
+
+/** Facts about a request every stage needs, computed once. */
+export function requestInfo(req: IncomingMessage): RequestInfo {
+  const socket = req.socket as TLSSocket;
+  const protocol = socket.encrypted ? 'https' : 'http';
+  let clientIp = socket.remoteAddress ?? '';
+  if (clientIp.startsWith('::ffff:')) clientIp = clientIp.slice(7);
+  return {
+    requestId: randomUUID(),
+    startedAt: process.hrtime.bigint(),
+    clientIp,
+    protocol,
+    host: req.headers.host ?? '',
+  };
+}
+
+export function handleRequest(state: HandlerState, req: IncomingMessage, res: ServerResponse): void {
+  const gw = state.current;
+  const { config } = gw.loaded;
+  const { limits } = config.service;
+  const info = requestInfo(req);
+  const method = req.method ?? 'GET';
+  const head = method === 'HEAD';
+  let apiName: string | null = null;
+  let pathForLog = '';
+  let backendMs: number | null = null;
+
+  state.metrics.inFlight++;
+  res.once('close', () => {
+    state.metrics.inFlight--;
+    const status = res.writableFinished ? res.statusCode : 499;
+    const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    state.metrics.record(apiName, status, durationMs / 1000);
+    if (state.log.enabled) {
+      state.log.write({
+        time: new Date().toISOString(),
+        requestId: info.requestId,
+        method,
+        path: pathForLog,
+        api: apiName,
+        status,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        backendMs: backendMs === null ? null : Math.round(backendMs * 1000) / 1000,
+        clientIp: info.clientIp,
+      });
+    }
+  });
+
+  const fail = (err: GatewayError, extra?: Readonly<Record<string, string>>): void => {
+    // The body may still be arriving; drain it so the connection stays usable.
+    req.resume();
+    sendError(
+      res,
+      info.requestId,
+      extra ? new GatewayError(err.def, err.message, { ...err.headers, ...extra }) : err,
+      head,
+    );
+  };
+
+  const target = req.url ?? '/';
+  if (target.length > limits.maxPathLength) return fail(new GatewayError(Errors.UriTooLong));
+  const normal = normalizeTarget(target);
+  if (!normal.ok) return fail(new GatewayError(Errors.BadRequest, normal.reason));
+  const { path, query: rawQuery } = normal;
+  pathForLog = path;
+
+  if (path === config.service.healthPath && (method === 'GET' || head)) {
+    return sendJson(
+      res,
+      info.requestId,
+      state.draining ? 503 : 200,
+      { status: state.draining ? 'draining' : 'ok' },
+      head,
+    );
+  }
+  if (path === config.service.metricsPath && method === 'GET') {
+    const body = state.metrics.render();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+
+  if (isPreflight(method, req.headers)) {
+    const requested = String(req.headers['access-control-request-method']);
+    let m = gw.router.find(requested, path);
+    // The API may take another method and still allow this one through its CORS methods.
+    if (m.kind === 'methodNotAllowed') m = gw.router.find(m.allow[0] as string, path);
+    const compiled = m.kind === 'found' ? gw.apis.get(m.api) : undefined;
+    if (compiled?.cors) {
+      apiName = compiled.api.name;
+      const headers = compiled.cors.preflightHeaders(req.headers);
+      req.resume();
+      res.writeHead(headers ? 204 : 403, { ...headers, 'x-api-requestid': info.requestId, 'content-length': 0 });
+      res.end();
+      return;
+    }
+  }
+
+  const match = gw.router.find(method, path);
+  if (match.kind === 'notFound') return fail(new GatewayError(Errors.RouteNotFound, `no API matches ${path}`));
+  if (match.kind === 'methodNotAllowed') {
+    return fail(
+      new GatewayError(Errors.MethodNotAllowed, `${path} does not accept ${method}`, { allow: match.allow.join(', ') }),
+    );
+  }
+  const compiled = gw.apis.get(match.api) as CompiledApi;
+  apiName = compiled.api.name;
+  const cors = compiled.cors?.responseHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
+
+  if (!compiled.backend) {
+    return fail(new GatewayError(Errors.UpgradeRequired), { ...cors, upgrade: 'websocket', connection: 'Upgrade' });
+  }
+
+  const params = compiled.params({
+    headers: req.headers,
+    query: new URLSearchParams(rawQuery),
+    pathParams: match.params,
+  });
+  if (params instanceof GatewayError) return fail(params, cors);
+
+  const ctx: RequestContext = {
+    req,
+    res,
+    requestId: info.requestId,
+    startedAt: info.startedAt,
+    api: compiled.api,
+    config,
+    path,
+    rawQuery,
+    query: new URLSearchParams(rawQuery),
+    pathParams: match.params,
+    params,
+    identity: undefined,
+    clientIp: info.clientIp,
+    protocol: info.protocol,
+    host: info.host,
+    rest: match.rest,
+    extraResponseHeaders: cors,
+    backendMs: undefined,
+  };
+  res.once('finish', () => {
+    backendMs = ctx.backendMs ?? null;
+  });
+
+  const backend = compiled.backend;
+  if (!compiled.auth) {
+    backend.handle(ctx);
+    return;
+  }
+  const run = (identity: Identity | GatewayError): void => {
+    if (identity instanceof GatewayError) return fail(identity, cors);
+    ctx.identity = identity;
+    backend.handle(ctx);
+  };
+  let result: ReturnType<typeof compiled.auth.authenticate>;
+  try {
+    result = compiled.auth.authenticate(ctx);
+  } catch {
+    return fail(new GatewayError(Errors.InternalError), cors);
+  }
+  if (result instanceof Promise) {
+    result.then(run, () => fail(new GatewayError(Errors.InternalError), cors));
+  } else {
+    run(result);
+  }
+}
+
+function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown, head: boolean): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-api-requestid': requestId,
+    'cache-control': 'no-store',
+  });
+  res.end(head ? undefined : text);
+}

@@ -1,0 +1,72 @@
+/** Real servers on 127.0.0.1 for tests, and a running gateway built from a config document. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../../model';
+import { Gateway } from '../../runtime/gateway';
+
+export interface Backend {
+  readonly origin: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export async function startBackend(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Backend> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Echoes what it received as JSON: method, url, headers, body. */
+export function echo(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.stringify({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  readonly base: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** Writes the config to a temp dir and serves it on 127.0.0.1 (port 0). */
+export async function startGateway(
+  config: GatewayConfig,
+  env: NodeJS.ProcessEnv = {},
+  dir?: string,
+): Promise<RunningGateway> {
+  const folder = dir ?? mkdtempSync(join(tmpdir(), 'apigw-test-'));
+  const file = join(folder, 'gateway.json');
+  writeFileSync(file, JSON.stringify(config));
+  const logs: string[] = [];
+  const gateway = await Gateway.fromFile(file, { env, accessLog: (t) => logs.push(t) });
+  const { http } = await gateway.listen();
+  const port = (http as AddressInfo).port;
+  return { gateway, base: `http://127.0.0.1:${port}`, port, dir: folder, logs, close: () => gateway.close() };
+}

@@ -1,0 +1,197 @@
+/** Synthesized config and Terraform JSON of a Service, and the errors users see. */
+import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiPath, Auth, Cors, Duration, HttpBackend, MockBackend, Secret, Service, WebSocketBackend } from '../../lib';
+
+interface Synthed {
+  resource: {
+    docker_image: Record<
+      string,
+      {
+        name: string;
+        keep_locally: boolean;
+        build: { context: string; dockerfile: string; build_args: Record<string, string> };
+        triggers: Record<string, string>;
+      }
+    >;
+    docker_container: Record<string, Record<string, unknown>>;
+  };
+  variable?: Record<string, { sensitive?: boolean }>;
+}
+
+function stack(): TerraformStack {
+  const s = new TerraformStack(Testing.app(), 'stack');
+  new DockerProvider(s, 'docker', {});
+  return s;
+}
+
+function synth(s: TerraformStack): Synthed {
+  return JSON.parse(Testing.synth(s, true)) as Synthed;
+}
+
+function only<T>(record: Record<string, T>): T {
+  const values = Object.values(record);
+  expect(values).toHaveLength(1);
+  return values[0] as T;
+}
+
+describe('Service', () => {
+  it('produces the config document the runtime reads', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop', { httpPort: 9000, stageName: 'prod', stageVariables: { a: 'b' } });
+    svc.addApi('getItem', {
+      path: '/items/{id}',
+      parameters: [{ name: 'id', in: 'path', type: 'int' }],
+      cors: true,
+      backend: new HttpBackend({
+        origin: 'https://items.internal',
+        path: '/v2/items/{id}',
+        timeout: Duration.seconds(3),
+      }),
+      response: { errorCodes: [{ code: 'NotFound', message: 'no item' }] },
+    });
+    svc.addApi('ping', { path: ApiPath.exact('/ping'), backend: MockBackend.json({ pong: true }) });
+    const config = svc.toConfig();
+    expect(config.service).toMatchObject({
+      name: 'shop',
+      stage: { name: 'prod', variables: { a: 'b' } },
+      listeners: { http: { port: 9000 } },
+    });
+    expect(config.apis[0]).toMatchObject({
+      name: 'getItem',
+      frontend: { match: 'param', path: '/items/{id}', method: 'GET' },
+      cors: { allowOrigins: ['*'] },
+      parameters: [{ name: 'id', in: 'path', type: 'int', required: true }],
+      backend: {
+        type: 'http',
+        origin: 'https://items.internal',
+        path: '/v2/items/{id}',
+        timeoutMs: 3000,
+        method: 'GET',
+      },
+    });
+    expect(config.apis[1]?.frontend).toMatchObject({ rawPath: '=/ping', match: 'exact', path: '/ping' });
+  });
+
+  it('declares a content-addressed image built from the staged context and a container with health check and grace', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop', { baseImage: 'local/node:20' });
+    svc.addApi('ping', { path: '=/ping', backend: MockBackend.json({}) });
+    const out = synth(s);
+    const image = only(out.resource.docker_image);
+    const hash = svc.buildContext().hash;
+    expect(image.name).toBe(`cdktf-apigw/shop:${hash.slice(0, 12)}`);
+    expect(image.keep_locally).toBe(true);
+    expect(image.build.context).toMatch(/^assets\/.+/);
+    expect(image.build.dockerfile).toBe(`${image.build.context}/Dockerfile`);
+    expect(image.build.build_args).toEqual({ BASE_IMAGE: 'local/node:20' });
+    expect(JSON.parse(image.triggers.config as string)).toEqual(svc.toConfig());
+    const container = only(out.resource.docker_container);
+    expect(container).toMatchObject({
+      name: 'shop',
+      restart: 'unless-stopped',
+      ports: [{ internal: 8080, external: 8080, ip: '0.0.0.0' }],
+      stop_signal: 'SIGTERM',
+      destroy_grace_seconds: 15,
+      wait: true,
+      healthcheck: { test: ['CMD', 'node', '/app/gateway/gateway.js', 'healthcheck'], retries: 3 },
+    });
+    expect(container.image).toMatch(/docker_image\.\w+\.image_id/);
+    const context = svc.buildContext().dir;
+    expect(readFileSync(join(context, 'config', 'gateway.json'), 'utf8')).toBe(svc.buildContext().configJson);
+    expect(readFileSync(join(context, 'Dockerfile'), 'utf8')).toContain('ARG BASE_IMAGE');
+  });
+
+  it('keeps `${` in user text literal for Terraform', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop');
+    svc.addApi('tpl', { path: '=/tpl', backend: new MockBackend({ body: 'hello ${name} %{if x}' }) });
+    const image = only(synth(s).resource.docker_image);
+    expect(image.triggers.config).toContain('hello $${name} %%{if x}');
+  });
+
+  it('changes the image only when the config changes', () => {
+    const build = (body: string): string => {
+      const s = stack();
+      const svc = new Service(s, 'shop');
+      svc.addApi('ping', { path: '=/ping', backend: MockBackend.json({ body }) });
+      return only(synth(s).resource.docker_image).name;
+    };
+    expect(build('a')).toBe(build('a'));
+    expect(build('a')).not.toBe(build('b'));
+  });
+
+  it('passes secrets as sensitive variables, never as literals', () => {
+    const s = stack();
+    const key = new TerraformVariable(s, 'partner_key', { type: 'string', sensitive: true });
+    const svc = new Service(s, 'shop', {
+      keyPairs: [{ secretId: 'partner', secretKey: Secret.fromVariable(key, 'APIGW_KEY_PARTNER') }],
+    });
+    const api = svc.addApi('report', { path: '=/report', auth: Auth.keyPair(), backend: MockBackend.json({}) });
+    svc.addUsagePlan({ name: 'partners', keyPairs: ['partner'], apis: [api] });
+    const out = synth(s);
+    expect(svc.toConfig().service.keyPairs).toEqual([{ secretId: 'partner', secretKey: { env: 'APIGW_KEY_PARTNER' } }]);
+    expect(only(out.resource.docker_container).env).toEqual(['APIGW_KEY_PARTNER=${var.partner_key}']);
+    expect(out.variable?.partner_key?.sensitive).toBe(true);
+  });
+
+  it('reports every mistake in one synth, each with the construct path and the field', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop');
+    svc.addApi('a', { path: '/users/{id}', backend: new HttpBackend({ origin: 'http://users.internal/api' }) });
+    svc.addApi('b', { path: '~(a+)+$', backend: MockBackend.json({}) });
+    svc.addApi('c', { protocol: 'websocket', path: '=/ws', backend: MockBackend.json({}) });
+    svc.addApi('d', { path: 'no-slash', backend: new WebSocketBackend({ origin: 'ws://x' }) });
+    svc.addApi('a2', { apiName: 'a', path: '=/other', backend: MockBackend.json({}) });
+    let message = '';
+    try {
+      Testing.synth(s, true);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      '[stack/shop/a] parameters: {id} in the path /users/{id} must be declared as a path parameter',
+    );
+    expect(message).toContain('[stack/shop/a] backend/origin:');
+    expect(message).toContain('[stack/shop/b] frontend/path: regular expression can backtrack catastrophically');
+    expect(message).toContain('[stack/shop/c] backend/type: a websocket frontend cannot use a mock backend');
+    expect(message).toContain('[stack/shop/d] frontend/path: path "no-slash" must start with "/"');
+    expect(message).toContain('[stack/shop/a2] name: API name "a" is already used by /apis/0');
+  });
+
+  it('refuses a secret variable that is not sensitive, and a stack without a DockerProvider', () => {
+    const s = new TerraformStack(Testing.app(), 'bare');
+    const key = new TerraformVariable(s, 'k', { type: 'string' });
+    const svc = new Service(s, 'shop', { keyPairs: [{ secretId: 'p', secretKey: Secret.fromVariable(key, 'K') }] });
+    svc.addApi('x', { path: '=/x', auth: Auth.keyPair(), backend: MockBackend.json({}) });
+    svc.addUsagePlan({ name: 'plan', keyPairs: ['p'] });
+    expect(() => Testing.synth(s, true)).toThrow(
+      /has no DockerProvider[\s\S]*variable "k" holds a secret and must be declared with sensitive: true/,
+    );
+  });
+
+  it('writes the build context into the stack assets on a full synth', () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, 'full');
+    new DockerProvider(s, 'docker', {});
+    new Service(s, 'shop').addApi('ping', {
+      path: '=/ping',
+      cors: Cors.custom({ allowOrigins: ['https://a.example'] }),
+      backend: MockBackend.json({}),
+    });
+    const dir = Testing.fullSynth(s);
+    const tf = JSON.parse(readFileSync(join(dir, 'stacks', 'full', 'cdk.tf.json'), 'utf8')) as Synthed;
+    const context = only(tf.resource.docker_image).build.context;
+    const config = JSON.parse(readFileSync(join(dir, 'stacks', 'full', context, 'config', 'gateway.json'), 'utf8')) as {
+      apis: { cors: unknown }[];
+    };
+    expect(config.apis[0]?.cors).toMatchObject({ allowOrigins: ['https://a.example'] });
+    expect(readFileSync(join(dir, 'stacks', 'full', context, 'gateway', 'gateway.js'), 'utf8').length).toBeGreaterThan(
+      1000,
+    );
+  });
+});
+
+void App;
