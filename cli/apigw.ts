@@ -7,6 +7,9 @@ import type { Command } from './command';
 
 const commands: Record<string, () => Promise<Command>> = {
   // Loaded lazily so that `apigw sign` does not pay for the proxy's imports.
+  serve: async () => (await import('./commands/serve')).serveCommand,
+  check: async () => (await import('./commands/serve')).checkCommand,
+  sign: async () => (await import('./commands/sign')).signCommand,
 };
 
 function usage(): string {

@@ -22,6 +22,7 @@ export const Errors = {
   RouteNotFound: def('RouteNotFound', 404, 'no API matches this path'),
   MethodNotAllowed: def('MethodNotAllowed', 405, 'the API does not accept this method'),
   RequestTimeout: def('RequestTimeout', 408, 'the request was not received in time'),
+  MisdirectedRequest: def('MisdirectedRequest', 421, 'the Host does not match the server name of this TLS connection'),
   UpgradeRequired: def('UpgradeRequired', 426, 'this API is a WebSocket API; send an upgrade request'),
   PayloadTooLarge: def('PayloadTooLarge', 413, 'the request body is too large'),
   UriTooLong: def('UriTooLong', 414, 'the request path is too long'),

@@ -24,6 +24,8 @@ import { loadConfigFile, type LoadedConfig } from './config-loader';
 import { handleRequest, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
+import { createTlsPolicy } from './tls';
+import { createServer as createHttpsServer } from 'node:https';
 
 export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -46,7 +48,14 @@ export class Gateway {
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
     const sink =
       options.accessLog === undefined ? (t: string) => process.stdout.write(t) : (options.accessLog ?? undefined);
-    this.state = { current: compiled, draining: false, log: new AccessLog(sink), metrics: new Metrics() };
+    const https = compiled.loaded.config.service.listeners.https;
+    this.state = {
+      current: compiled,
+      tls: https ? createTlsPolicy(https, compiled.loaded.baseDir, this.env) : undefined,
+      draining: false,
+      log: new AccessLog(sink),
+      metrics: new Metrics(),
+    };
     this.state.metrics.generation = 1;
   }
 
@@ -85,6 +94,21 @@ export class Gateway {
         onRequest,
       );
       out.http = await this.start(server, listeners.http.port, listeners.http.host);
+    }
+    if (listeners.https && this.state.tls) {
+      const server = createHttpsServer(
+        {
+          ...this.state.tls.options,
+          maxHeaderSize: limits.maxHeaderBytes,
+          requestTimeout: limits.requestTimeoutMs,
+          headersTimeout: limits.headersTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+        },
+        onRequest,
+      );
+      // A failed handshake (unknown server name) is the client's problem, not an error of ours.
+      server.on('tlsClientError', (_err, socket) => socket.destroy());
+      out.https = await this.start(server, listeners.https.port, listeners.https.host);
     }
     return out;
   }

@@ -13,11 +13,14 @@ import { isPreflight } from './cors';
 import { Errors, GatewayError, sendError } from './errors';
 import type { Metrics } from './metrics';
 import { normalizeTarget } from './normalize';
+import type { TlsPolicy } from './tls';
 import type { Identity, RequestContext } from './pipeline';
 
 export interface HandlerState {
   /** The config generation new requests use; swapped atomically on reload. */
   current: CompiledGateway;
+  /** The HTTPS listener's server-name policy, when HTTPS is on. */
+  tls: TlsPolicy | undefined;
   draining: boolean;
   readonly log: AccessLog;
   readonly metrics: Metrics;
@@ -95,6 +98,25 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
   if (!normal.ok) return fail(new GatewayError(Errors.BadRequest, normal.reason));
   const { path, query: rawQuery } = normal;
   pathForLog = path;
+
+  if (info.protocol === 'https') {
+    if (!state.tls?.allows((req.socket as TLSSocket).servername, req.headers.host)) {
+      return fail(new GatewayError(Errors.MisdirectedRequest));
+    }
+  } else if (
+    config.service.listeners.http?.redirectToHttps &&
+    config.service.listeners.https &&
+    path !== config.service.healthPath
+  ) {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!host) return fail(new GatewayError(Errors.BadRequest, 'the Host header is missing'));
+    const port = config.service.listeners.https.port;
+    const location = `https://${host}${port === 443 ? '' : `:${port}`}${target.startsWith('/') ? target : path}`;
+    req.resume();
+    res.writeHead(308, { location, 'content-length': 0, 'x-api-requestid': info.requestId });
+    res.end();
+    return;
+  }
 
   if (path === config.service.healthPath && (method === 'GET' || head)) {
     return sendJson(

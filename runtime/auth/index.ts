@@ -1,11 +1,8 @@
-/**
- * Builds the authenticator of an API at config load.
- * TEMPORARY scaffold (being replaced by the auth work): key-pair and OAuth 2.0
- * APIs refuse every request, so nothing is ever served unauthenticated.
- */
+/** Builds the authenticator of an API at config load. */
 import type { ApiConfig, GatewayConfig } from '../../model';
-import { Errors, GatewayError } from '../errors';
 import type { Authenticator } from '../pipeline';
+import { createKeyPairAuthenticator } from './keypair';
+import { createOAuthAuthenticator } from './oauth';
 
 export interface AuthEnv {
   /** Folder of the config file, for secrets stored in files. */
@@ -13,13 +10,15 @@ export interface AuthEnv {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Returns the API's authenticator, or undefined when the API needs none. */
-export function createAuthenticator(api: ApiConfig, _config: GatewayConfig, _env: AuthEnv): Authenticator | undefined {
+/** Returns the API's authenticator, or undefined when the API needs none. Throws when a secret is missing. */
+export function createAuthenticator(api: ApiConfig, config: GatewayConfig, env: AuthEnv): Authenticator | undefined {
   switch (api.auth.type) {
     case 'none':
     case 'oauth2Endpoint':
       return undefined;
-    default:
-      return { authenticate: () => new GatewayError(Errors.Unauthorized, 'authentication is not available yet') };
+    case 'keyPair':
+      return createKeyPairAuthenticator(api, config, env.baseDir, env.env);
+    case 'oauth2':
+      return createOAuthAuthenticator(api, api.auth.verifier);
   }
 }

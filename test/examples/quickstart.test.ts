@@ -3,7 +3,8 @@ import { request } from 'undici';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { Testing } from 'cdktf';
-import { serveLocal } from '../../examples/quickstart/serve-local';
+import { DEMO_PARTNER_SECRET, serveLocal } from '../../examples/quickstart/serve-local';
+import { signRequest } from '../../runtime/auth/sign';
 import { QuickstartStack } from '../../examples/quickstart/stack';
 
 describe('quickstart', () => {
@@ -31,6 +32,9 @@ describe('quickstart', () => {
     expect((await get('/static/app.js')).json).toMatchObject({ url: '/files/app.js' });
     expect((await get('/pets/abc')).status).toBe(400);
     expect((await get('/partner/report')).status).toBe(401);
+    const signed = signRequest({ secretId: 'partner', secretKey: DEMO_PARTNER_SECRET, headers: { source: 'test' } });
+    const report = await request(`http://127.0.0.1:${served.port}/partner/report`, { headers: signed });
+    expect(await report.body.json()).toEqual({ report: 'for partners only' });
     const ws = new WebSocket(`ws://127.0.0.1:${served.port}/chat`);
     await once(ws, 'open');
     ws.send('hi');

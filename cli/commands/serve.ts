@@ -1,0 +1,6 @@
+/** `apigw serve [--config FILE]` and `apigw check [--config FILE]`: the runtime, from the CLI. */
+import { runGateway } from '../../runtime/main';
+import type { Command } from '../command';
+
+export const serveCommand: Command = { run: (args) => runGateway(['serve', ...args]) };
+export const checkCommand: Command = { run: (args) => runGateway(['check', ...args]) };

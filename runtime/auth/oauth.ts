@@ -1,0 +1,77 @@
+/** OAuth 2.0 resource-server side: verifies JWT access tokens with jose. */
+import { createPublicKey } from 'node:crypto';
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import type { ApiConfig, OAuthVerifierConfig } from '../../model';
+import { Errors, GatewayError } from '../errors';
+import type { Authenticator, Identity, RequestContext } from '../pipeline';
+
+export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifierConfig): Authenticator {
+  let key: KeyLike | JWTVerifyGetKey;
+  try {
+    key = verifier.jwks
+      ? createLocalJWKSet(JSON.parse(verifier.jwks) as Parameters<typeof createLocalJWKSet>[0])
+      : createPublicKey(verifier.publicKeyPem as string);
+  } catch (err) {
+    throw new Error(`API "${api.name}": the OAuth 2.0 verification key cannot be read: ${(err as Error).message}`);
+  }
+  const options = {
+    algorithms: verifier.algorithms,
+    clockTolerance: verifier.clockToleranceSec,
+    ...(verifier.issuer !== undefined ? { issuer: verifier.issuer } : {}),
+    ...(verifier.audience !== undefined ? { audience: verifier.audience } : {}),
+  };
+  const deny = (message: string): GatewayError =>
+    new GatewayError(Errors.Unauthorized, message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+
+  return {
+    async authenticate(ctx: RequestContext): Promise<Identity | GatewayError> {
+      const token = readToken(ctx, verifier);
+      if (!token) {
+        return new GatewayError(Errors.Unauthorized, 'an access token is required', { 'www-authenticate': 'Bearer' });
+      }
+      let payload: JWTPayload;
+      try {
+        payload = (
+          typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)
+        ).payload;
+      } catch (err) {
+        return deny(describe(err));
+      }
+      const forwardHeaders: Record<string, string> = {};
+      for (const { claim, header } of verifier.forwardClaims) {
+        const v = payload[claim];
+        if (v !== undefined) forwardHeaders[header.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+      return { claims: payload, forwardHeaders };
+    },
+  };
+}
+
+function readToken(ctx: RequestContext, v: OAuthVerifierConfig): string | undefined {
+  const loc = v.tokenLocation;
+  if (loc.from === 'query') return ctx.query.get(loc.name) ?? undefined;
+  if (loc.from === 'cookie') {
+    const cookie = ctx.req.headers.cookie ?? '';
+    for (const part of cookie.split(';')) {
+      const [k, ...rest] = part.trim().split('=');
+      if (k === loc.name) return rest.join('=');
+    }
+    return undefined;
+  }
+  const raw = ctx.req.headers[loc.name.toLowerCase()];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  if (!loc.scheme) return value.trim();
+  const [scheme, token] = value.trim().split(/\s+/, 2);
+  return scheme?.toLowerCase() === loc.scheme.toLowerCase() ? token : undefined;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the access token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `the access token's "${err.claim}" claim is not accepted`;
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return 'the access token is signed with an algorithm that is not allowed';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the access token signature is invalid';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'no known key signed the access token';
+  return 'the access token is malformed';
+}

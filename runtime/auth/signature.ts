@@ -1,0 +1,68 @@
+/**
+ * The key-pair signature scheme of the document's gateway:
+ *
+ *   Authorization: hmac id="<secretId>", algorithm="hmac-sha1", headers="x-date source", signature="<base64>"
+ *
+ * The string to sign is each listed header as `name: value` (lower-case
+ * name), joined by `\n`, in the listed order.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type HmacAlgorithm = 'hmac-sha1' | 'hmac-sha256';
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ['hmac-sha1', 'hmac-sha256'];
+
+export interface ParsedAuthorization {
+  readonly id: string;
+  readonly algorithm: string;
+  readonly headers: readonly string[];
+  readonly signature: string;
+}
+
+/** Parses the `Authorization: hmac ...` header; returns a reason when it is malformed. */
+export function parseAuthorization(value: string): ParsedAuthorization | { error: string } {
+  const m = /^hmac\s+(.*)$/i.exec(value.trim());
+  if (!m) return { error: 'the Authorization header must use the hmac scheme' };
+  const fields = new Map<string, string>();
+  const re = /\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)/gy;
+  const rest = m[1] as string;
+  let pos = 0;
+  while (pos < rest.length) {
+    re.lastIndex = pos;
+    const f = re.exec(rest);
+    if (!f) return { error: 'the Authorization header is malformed' };
+    fields.set((f[1] as string).toLowerCase(), f[2] as string);
+    pos = re.lastIndex;
+  }
+  const id = fields.get('id');
+  const algorithm = fields.get('algorithm');
+  const headers = fields.get('headers');
+  const signature = fields.get('signature');
+  if (!id || !algorithm || headers === undefined || !signature) {
+    return { error: 'the Authorization header must carry id, algorithm, headers and signature' };
+  }
+  return {
+    id,
+    algorithm: algorithm.toLowerCase(),
+    headers: headers.toLowerCase().split(/\s+/).filter(Boolean),
+    signature,
+  };
+}
+
+/** The string to sign for the listed headers. */
+export function stringToSign(headers: readonly string[], value: (name: string) => string | undefined): string {
+  return headers.map((h) => `${h}: ${value(h) ?? ''}`).join('\n');
+}
+
+export function sign(algorithm: HmacAlgorithm, secret: string, text: string): string {
+  return createHmac(algorithm === 'hmac-sha1' ? 'sha1' : 'sha256', secret)
+    .update(text, 'utf8')
+    .digest('base64');
+}
+
+/** Compares a presented base64 signature with the expected one in constant time. */
+export function signatureMatches(expectedBase64: string, presentedBase64: string): boolean {
+  const expected = Buffer.from(expectedBase64, 'base64');
+  const presented = Buffer.from(presentedBase64, 'base64');
+  // Lengths are not secret (they follow from the algorithm); the comparison of bytes is.
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
