@@ -16,4 +16,6 @@ module.exports = {
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'lcov'],
+  // Only goes up: raise it when coverage rises.
+  coverageThreshold: { global: { lines: 85 } },
 };

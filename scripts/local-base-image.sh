@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Creates a local base image holding this machine's node binary and the shared
+# libraries it links, for engines that cannot pull node:20-bookworm-slim.
+# Usage: scripts/local-base-image.sh [tag]   (default: cdktf-apigw/local-node:20)
+set -euo pipefail
+tag="${1:-cdktf-apigw/local-node:20}"
+if docker image inspect "$tag" >/dev/null 2>&1; then
+  echo "$tag exists"
+  exit 0
+fi
+node_bin="$(readlink -f "$(command -v node)")"
+root="$(mktemp -d)"
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/app"
+chmod 1777 "$root/tmp"
+cp "$node_bin" "$root/usr/local/bin/node"
+# The dynamic loader and every library node links, at the paths the binary expects.
+for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$tag" >/dev/null
+echo "created $tag"
