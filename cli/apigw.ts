@@ -10,6 +10,8 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve')).serveCommand,
   check: async () => (await import('./commands/serve')).checkCommand,
   sign: async () => (await import('./commands/sign')).signCommand,
+  diff: async () => (await import('./commands/diff')).diffCommand,
+  openapi: async () => (await import('./commands/openapi')).openapiCommand,
 };
 
 function usage(): string {

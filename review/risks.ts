@@ -1,0 +1,201 @@
+/**
+ * Changes a reviewer must not miss. Shadowing is decided by the runtime's own
+ * `Router` (the same code that serves requests), never by a copy of its rules.
+ */
+import type { ApiConfig, GatewayConfig } from '../model';
+import { Router } from '../runtime/router';
+import type { ApiChange } from './diff';
+
+export type RiskKind =
+  | 'auth-removed'
+  | 'auth-weakened'
+  | 'cors-opened'
+  | 'public-api-added'
+  | 'backend-downgraded-to-http'
+  | 'timeout-raised'
+  | 'route-shadowed';
+
+export interface Risk {
+  readonly kind: RiskKind;
+  readonly api: string;
+  readonly message: string;
+}
+
+/** A timeout is "raised a lot" from this factor, or by this many milliseconds. */
+const TIMEOUT_FACTOR = 3;
+const TIMEOUT_STEP_MS = 60_000;
+
+export function findRisks(
+  base: GatewayConfig | undefined,
+  head: GatewayConfig | undefined,
+  added: readonly ApiConfig[],
+  changed: readonly ApiChange[],
+): Risk[] {
+  const risks: Risk[] = [];
+  const baseApis = new Map((base?.apis ?? []).map((a) => [a.name, a]));
+  const headApis = new Map((head?.apis ?? []).map((a) => [a.name, a]));
+
+  for (const api of added) {
+    if (api.auth.type === 'none') {
+      risks.push({
+        kind: 'public-api-added',
+        api: api.name,
+        message: `new API ${api.name} (${api.frontend.method} ${api.frontend.rawPath}) has no authentication`,
+      });
+    }
+    if (api.cors?.allowOrigins.includes('*') || api.cors?.allowCredentials) {
+      risks.push({
+        kind: 'cors-opened',
+        api: api.name,
+        message: `new API ${api.name} allows cross-origin calls (${describeCors(api)})`,
+      });
+    }
+  }
+  for (const { name } of changed) {
+    const b = baseApis.get(name) as ApiConfig;
+    const h = headApis.get(name) as ApiConfig;
+    risks.push(...authRisks(b, h), ...corsRisks(b, h), ...backendRisks(b, h));
+  }
+  if (base && head) risks.push(...shadowing(base, head));
+  return risks;
+}
+
+function authRisks(b: ApiConfig, h: ApiConfig): Risk[] {
+  if (b.auth.type !== 'none' && h.auth.type === 'none') {
+    return [
+      { kind: 'auth-removed', api: h.name, message: `${h.name}: authentication removed (${b.auth.type} → none)` },
+    ];
+  }
+  if (b.auth.type === 'oauth2' && h.auth.type === 'oauth2') {
+    const bv = b.auth.verifier;
+    const hv = h.auth.verifier;
+    const weaker: string[] = [];
+    if (bv.issuer !== undefined && hv.issuer === undefined) weaker.push('issuer no longer checked');
+    if (bv.audience !== undefined && hv.audience === undefined) weaker.push('audience no longer checked');
+    if (hv.algorithms.some((a) => !bv.algorithms.includes(a)))
+      weaker.push(`algorithms added: ${hv.algorithms.filter((a) => !bv.algorithms.includes(a)).join(', ')}`);
+    if (hv.clockToleranceSec > bv.clockToleranceSec)
+      weaker.push(`clock tolerance ${bv.clockToleranceSec}s → ${hv.clockToleranceSec}s`);
+    if (weaker.length > 0)
+      return [{ kind: 'auth-weakened', api: h.name, message: `${h.name}: OAuth 2.0 weakened (${weaker.join('; ')})` }];
+  }
+  if (b.auth.type === 'oauth2' && h.auth.type === 'keyPair') {
+    return [
+      { kind: 'auth-weakened', api: h.name, message: `${h.name}: authentication changed from OAuth 2.0 to key pair` },
+    ];
+  }
+  return [];
+}
+
+function corsRisks(b: ApiConfig, h: ApiConfig): Risk[] {
+  if (!h.cors) return [];
+  const opened =
+    !b.cors ||
+    (h.cors.allowOrigins.includes('*') && !b.cors.allowOrigins.includes('*')) ||
+    (h.cors.allowCredentials && !b.cors.allowCredentials) ||
+    h.cors.allowOrigins.some((o) => !b.cors?.allowOrigins.includes(o));
+  return opened
+    ? [
+        {
+          kind: 'cors-opened',
+          api: h.name,
+          message: `${h.name}: CORS opened (${b.cors ? describeCors(b) : 'off'} → ${describeCors(h)})`,
+        },
+      ]
+    : [];
+}
+
+function describeCors(api: ApiConfig): string {
+  return `origins ${api.cors?.allowOrigins.join(', ')}${api.cors?.allowCredentials ? ', with credentials' : ''}`;
+}
+
+function backendRisks(b: ApiConfig, h: ApiConfig): Risk[] {
+  const risks: Risk[] = [];
+  const bb = b.backend;
+  const hb = h.backend;
+  if (bb.type === 'http' && hb.type === 'http' && bb.origin.startsWith('https://') && hb.origin.startsWith('http://')) {
+    risks.push({
+      kind: 'backend-downgraded-to-http',
+      api: h.name,
+      message: `${h.name}: backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
+    });
+  }
+  if (
+    bb.type === 'websocket' &&
+    hb.type === 'websocket' &&
+    bb.origin.startsWith('wss://') &&
+    hb.origin.startsWith('ws://')
+  ) {
+    risks.push({
+      kind: 'backend-downgraded-to-http',
+      api: h.name,
+      message: `${h.name}: backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
+    });
+  }
+  const bt = timeoutOf(b);
+  const ht = timeoutOf(h);
+  if (bt !== undefined && ht !== undefined && ht > bt && (ht >= bt * TIMEOUT_FACTOR || ht - bt >= TIMEOUT_STEP_MS)) {
+    risks.push({ kind: 'timeout-raised', api: h.name, message: `${h.name}: timeout raised from ${bt} ms to ${ht} ms` });
+  }
+  return risks;
+}
+
+function timeoutOf(api: ApiConfig): number | undefined {
+  const b = api.backend;
+  if (b.type === 'http') return b.timeoutMs;
+  if (b.type === 'scf') return b.function.timeoutMs;
+  if (b.type === 'websocket') return b.connectTimeoutMs;
+  return undefined;
+}
+
+/**
+ * Requests an API served before that another API serves now. Probe paths are
+ * derived from each base API's own path; both routers are the runtime's.
+ */
+function shadowing(base: GatewayConfig, head: GatewayConfig): Risk[] {
+  const before = new Router(base.apis);
+  const after = new Router(head.apis);
+  const risks: Risk[] = [];
+  const headNames = new Set(head.apis.map((a) => a.name));
+  for (const api of base.apis) {
+    if (!headNames.has(api.name)) continue;
+    for (const path of probes(api)) {
+      const was = before.find(api.frontend.method, path);
+      const now = after.find(api.frontend.method, path);
+      if (was.kind !== 'found' || was.api.name !== api.name) continue;
+      if (now.kind === 'found' && now.api.name !== api.name) {
+        risks.push({
+          kind: 'route-shadowed',
+          api: api.name,
+          message: `${api.frontend.method} ${path} was served by ${api.name} and is now captured by ${now.api.name} (${now.api.frontend.rawPath})`,
+        });
+        break;
+      }
+    }
+  }
+  return risks;
+}
+
+/** Paths an API is meant to serve. */
+export function probes(api: ApiConfig): string[] {
+  const { match, path } = api.frontend;
+  switch (match) {
+    case 'exact':
+      return [path];
+    case 'prefix':
+    case 'plain':
+      return [path, `${path.endsWith('/') ? path : `${path}/`}probe`];
+    case 'param': {
+      const samples = new Map(
+        api.parameters.filter((p) => p.in === 'path').map((p) => [p.name, p.sample ?? sampleFor(p.type)]),
+      );
+      return [path.replace(/\{([^{}/]+)\}/g, (_, n: string) => encodeURIComponent(samples.get(n) ?? 'x'))];
+    }
+    case 'regex':
+      return [];
+  }
+}
+
+function sampleFor(type: string): string {
+  return type === 'boolean' ? 'true' : type === 'string' ? 'sample' : '1';
+}

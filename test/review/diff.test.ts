@@ -1,0 +1,159 @@
+/** apigw diff and apigw openapi on configs made by the tests. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../../model';
+import { diffGateways } from '../../review/diff';
+import { toOpenApi } from '../../review/openapi';
+import { renderDiff } from '../../review/render';
+import { api, gatewayConfig, http, mock } from '../helpers/config';
+
+const base = (): GatewayConfig =>
+  gatewayConfig(
+    [
+      api('getUser', '/users/{id}', http('https://users.internal', '/v1/users/{id}'), {
+        auth: { type: 'keyPair' },
+        parameters: [{ name: 'id', in: 'path', type: 'int', required: true, sample: '42', description: 'user id' }],
+        response: {
+          successSample: '{"id":42}',
+          errorCodes: [{ code: 'NoUser', message: 'no such user', description: 'unknown id' }],
+        },
+      }),
+      api('health', '=/ping', mock('{}')),
+      api('orders', '/orders/list', http('https://orders.internal', '/')),
+    ],
+    { keyPairs: [{ secretId: 'k', secretKey: { env: 'K' } }], usagePlans: [{ name: 'p', keyPairs: ['k'] }] },
+  );
+
+const map = (c: GatewayConfig) => new Map([[c.service.name, c]]);
+
+describe('gateway diff', () => {
+  it('is identical for identical configs', () => {
+    const d = diffGateways(map(base()), map(base()));
+    expect(d.identical).toBe(true);
+    expect(renderDiff(d, 'text')).toBe('No changes.\n');
+  });
+
+  it('lists added, removed and changed APIs with old → new fields, and flags risks', () => {
+    const head = base();
+    const user = head.apis[0]!;
+    head.apis[0] = {
+      ...user,
+      auth: { type: 'none' },
+      cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false },
+      backend: {
+        ...(user.backend as Extract<GatewayConfig['apis'][0]['backend'], { type: 'http' }>),
+        origin: 'http://users.internal',
+        timeoutMs: 120_000,
+      },
+    };
+    head.apis.splice(1, 1);
+    head.apis.push(api('catchAll', '^~/orders', mock('{}')));
+    const d = diffGateways(map(base()), map(head));
+    const s = d.services[0]!;
+    expect(d.identical).toBe(false);
+    expect(s.added.map((a) => a.name)).toEqual(['catchAll']);
+    expect(s.removed.map((a) => a.name)).toEqual(['health']);
+    expect(s.changed[0]?.changes).toEqual(
+      expect.arrayContaining([
+        { field: 'auth.type', before: 'keyPair', after: 'none' },
+        { field: 'backend.origin', before: 'https://users.internal', after: 'http://users.internal' },
+        { field: 'backend.timeoutMs', before: 2000, after: 120000 },
+      ]),
+    );
+    expect(s.risks.map((r) => r.kind).sort()).toEqual(
+      [
+        'auth-removed',
+        'backend-downgraded-to-http',
+        'cors-opened',
+        'public-api-added',
+        'route-shadowed',
+        'timeout-raised',
+      ].sort(),
+    );
+    expect(s.risks.find((r) => r.kind === 'route-shadowed')?.message).toBe(
+      'GET /orders/list was served by orders and is now captured by catchAll (^~/orders)',
+    );
+    const md = renderDiff(d, 'markdown');
+    expect(md).toContain('| `getUser` | `auth.type` | `"keyPair"` | `"none"` |');
+    expect(md).toContain('> - **auth-removed**: getUser: authentication removed (keyPair → none)');
+    expect(JSON.parse(renderDiff(d, 'json'))).toMatchObject({ identical: false });
+  });
+
+  it('runs as apigw diff with diff-like exit codes on synth folders and files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigw-diff-'));
+    const write = (name: string, c: GatewayConfig | string): string => {
+      const folder = join(dir, name, 'stacks', 's', 'assets', 'x', 'HASH', 'config');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'gateway.json'), typeof c === 'string' ? c : JSON.stringify(c));
+      return join(dir, name);
+    };
+    const head = base();
+    head.apis[1] = { ...head.apis[1]!, backend: mock('{"changed":true}') };
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'apigw.js'), ...args], {
+        encoding: 'utf8',
+      });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: join(__dirname, '..', '..') });
+    expect(run('diff', write('a', base()), write('b', base())).status).toBe(0);
+    const changed = run('diff', write('a', base()), write('c', head), '--format', 'markdown');
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain('`health` | `backend.body`');
+    const broken = run('diff', write('a', base()), write('d', '{"version":1}'));
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain('is not a valid gateway config');
+  });
+});
+
+describe('OpenAPI export', () => {
+  it('produces a valid OpenAPI 3.1 document with parameters, security and error codes', () => {
+    const config = base();
+    config.apis.push(api('re', '~^/re/[0-9]+$', mock('{}')));
+    config.apis.push(
+      api('jwt', '=/me', mock('{}'), {
+        auth: {
+          type: 'oauth2',
+          verifier: {
+            publicKeyPem: 'x',
+            algorithms: ['RS256'],
+            clockToleranceSec: 0,
+            tokenLocation: { from: 'header', name: 'authorization', scheme: 'Bearer' },
+            forwardClaims: [],
+          },
+        },
+      }),
+    );
+    const doc = toOpenApi(config);
+    // The validator is ESM-only: run it in plain node rather than through jest's CommonJS loader.
+    const file = join(mkdtempSync(join(tmpdir(), 'apigw-oas-')), 'openapi.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const script = `import { Validator } from '@seriousme/openapi-schema-validator';
+      const r = await new Validator().validate(${JSON.stringify(file)});
+      process.stdout.write(JSON.stringify(r));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: join(__dirname, '..', '..'),
+    });
+    const result = JSON.parse(out) as { valid: boolean; errors?: unknown };
+    expect(result).toEqual({ valid: true });
+    const paths = doc.paths as Record<
+      string,
+      Record<string, { parameters: unknown[]; security?: unknown; responses: Record<string, unknown> }>
+    >;
+    expect(paths['/users/{id}']?.get?.parameters).toEqual([
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'integer', format: 'int32' },
+        description: 'user id',
+        example: 42,
+      },
+    ]);
+    expect(paths['/users/{id}']?.get?.security).toEqual([{ keyPair: [] }]);
+    expect(paths['/me']?.get?.security).toEqual([{ oauth2: [] }]);
+    expect(JSON.stringify(paths['/users/{id}']?.get?.responses)).toContain('NoUser');
+    expect(doc['x-apigw-regex-routes']).toEqual([{ name: 're', method: 'GET', pattern: '^/re/[0-9]+$' }]);
+  });
+});
