@@ -14,7 +14,10 @@ import { compileCors, type CorsPolicy } from './cors';
 import { compileParams, type ParamChecker } from './params';
 import type { Authenticator, HttpBackendHandler } from './pipeline';
 import { Router } from './router';
+import { readSecret } from './secrets';
 import { createWebSocketProxy, type WebSocketProxy } from './websocket/proxy';
+import { ConnectionRegistry } from './websocket/connections';
+import { createWebSocketFunctions, type WebSocketFunctionEnv } from './websocket/functions';
 
 export interface CompiledApi {
   readonly api: ApiConfig;
@@ -34,6 +37,8 @@ export interface CompiledGateway {
   readonly agent: Agent;
   /** Function workers and remote invocation, shared with WebSocket function APIs. */
   readonly invoker: FunctionInvoker;
+  /** Token of the connections endpoint, when configured. */
+  readonly adminToken: string | undefined;
   /** Frees pools and workers once no request uses this generation any more. */
   close(): Promise<void>;
 }
@@ -41,6 +46,8 @@ export interface CompiledGateway {
 export interface CompileOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly debug: boolean;
+  /** Function-served WebSocket connections; outlives config generations. */
+  readonly registry: ConnectionRegistry;
 }
 
 export function compileGateway(loaded: LoadedConfig, options: CompileOptions): CompiledGateway {
@@ -54,6 +61,7 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
     bodyTimeout: 0,
   });
   const invoker = new FunctionInvoker({ baseDir, dispatcher: agent });
+  const registry = options.registry;
   const apis = new Map<ApiConfig, CompiledApi>();
   try {
     for (const api of config.apis) {
@@ -63,15 +71,19 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
         auth: createAuthenticator(api, config, { baseDir, env: options.env }),
         cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
         backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
-        ws: createUpgradeHandler(api),
+        ws: createUpgradeHandler(api, { invoker, config, registry }),
       });
     }
   } catch (err) {
     void closeAll(apis, agent, invoker);
     throw err;
   }
+  const adminToken = config.service.connectionsAdminToken
+    ? readSecret(config.service.connectionsAdminToken, baseDir, options.env)
+    : undefined;
   return {
     loaded,
+    adminToken,
     router: new Router(config.apis),
     apis,
     agent,
@@ -86,11 +98,12 @@ async function closeAll(apis: Map<ApiConfig, CompiledApi>, agent: Agent, invoker
   await agent.close();
 }
 
-function createUpgradeHandler(api: ApiConfig): WebSocketProxy | undefined {
+function createUpgradeHandler(api: ApiConfig, env: WebSocketFunctionEnv): WebSocketProxy | undefined {
   const b = api.backend;
   if (b.type === 'websocket') return createWebSocketProxy(b);
   if (b.type === 'websocketFunctions') {
-    throw new Error(`API "${api.name}": WebSocket function backends are not supported by this runtime build`);
+    for (const t of [b.register, b.transfer, b.cleanup]) if (t) env.invoker.register(t);
+    return createWebSocketFunctions(api.frontend.path, b, env);
   }
   return undefined;
 }

@@ -25,6 +25,7 @@ import { handleRequest, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
 import { createTlsPolicy } from './tls';
+import { ConnectionRegistry } from './websocket/connections';
 import { createServer as createHttpsServer } from 'node:https';
 
 export interface GatewayOptions {
@@ -43,7 +44,11 @@ export class Gateway {
   private readonly debug: boolean;
   private closing: Promise<void> | undefined;
 
-  private constructor(compiled: CompiledGateway, options: GatewayOptions) {
+  private constructor(
+    compiled: CompiledGateway,
+    private readonly registry: ConnectionRegistry,
+    options: GatewayOptions,
+  ) {
     this.env = options.env ?? process.env;
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
     const sink =
@@ -53,6 +58,7 @@ export class Gateway {
       current: compiled,
       tls: https ? createTlsPolicy(https, compiled.loaded.baseDir, this.env) : undefined,
       draining: false,
+      registry,
       log: new AccessLog(sink),
       metrics: new Metrics(),
     };
@@ -66,8 +72,9 @@ export class Gateway {
 
   static fromConfig(loaded: LoadedConfig, options: GatewayOptions = {}): Gateway {
     const env = options.env ?? process.env;
-    const compiled = compileGateway(loaded, { env, debug: options.debug ?? env.APIGW_DEBUG === '1' });
-    return new Gateway(compiled, options);
+    const registry = new ConnectionRegistry();
+    const compiled = compileGateway(loaded, { env, debug: options.debug ?? env.APIGW_DEBUG === '1', registry });
+    return new Gateway(compiled, registry, options);
   }
 
   get config(): LoadedConfig {
@@ -143,7 +150,7 @@ export class Gateway {
       const loaded = await loadConfigFile(file);
       const problem = listenerChange(this.config, loaded);
       if (problem) throw new Error(problem);
-      next = compileGateway(loaded, { env: this.env, debug: this.debug });
+      next = compileGateway(loaded, { env: this.env, debug: this.debug, registry: this.registry });
     } catch (err) {
       this.state.metrics.reloadFailures++;
       logEvent('reload_refused', { file, reason: (err as Error).message });

@@ -14,6 +14,8 @@ import { Errors, GatewayError, sendError } from './errors';
 import type { Metrics } from './metrics';
 import { normalizeTarget } from './normalize';
 import type { TlsPolicy } from './tls';
+import { CONNECTIONS_PATH, handleConnectionsAdmin } from './websocket/admin';
+import type { ConnectionRegistry } from './websocket/connections';
 import type { Identity, RequestContext } from './pipeline';
 
 export interface HandlerState {
@@ -22,6 +24,7 @@ export interface HandlerState {
   /** The HTTPS listener's server-name policy, when HTTPS is on. */
   tls: TlsPolicy | undefined;
   draining: boolean;
+  readonly registry: ConnectionRegistry;
   readonly log: AccessLog;
   readonly metrics: Metrics;
 }
@@ -132,6 +135,11 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     return;
+  }
+
+  if (gw.adminToken !== undefined && path.startsWith(CONNECTIONS_PATH)) {
+    apiName = '(connections)';
+    return handleConnectionsAdmin(req, res, path, info.requestId, gw.adminToken, state.registry, limits.maxBodyBytes);
   }
 
   if (isPreflight(method, req.headers)) {

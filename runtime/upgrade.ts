@@ -62,6 +62,7 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
       params,
       rest: match.rest,
       rawQuery: normal.query,
+      path: normal.path,
       clientIp: info.clientIp,
       protocol: info.protocol,
       host: info.host,

@@ -29,6 +29,8 @@ export interface UpgradeInput {
   readonly params: RequestParams;
   readonly rest: string;
   readonly rawQuery: string;
+  /** The normalised request path. */
+  readonly path: string;
   readonly clientIp: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;
