@@ -1,0 +1,72 @@
+/**
+ * The package as users get it: `npm pack`, install the tarball into a fresh
+ * cdktf app outside this repo, synthesize a small stack with it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+it('installs from the tarball into a fresh cdktf app and synthesizes', () => {
+  const work = mkdtempSync(join(tmpdir(), 'apigw-pack-'));
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  const tarball = join(work, out.trim().split('\n').pop() as string);
+  const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+  expect(listing).toContain('package/dist/runtime-bundle/gateway.js');
+  expect(listing).toContain('package/runtime/Dockerfile');
+  expect(listing).not.toContain('package/test/');
+  expect(listing).not.toMatch(/package\/(lib|runtime)\/[^\n]*\.ts\n/);
+
+  const app = join(work, 'app');
+  execFileSync('mkdir', ['-p', app]);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'consumer-app',
+      private: true,
+      dependencies: {
+        'cdktf-apigw': `file:${tarball}`,
+        cdktf: pkg.devDependencies.cdktf,
+        constructs: pkg.devDependencies.constructs,
+        '@cdktf/provider-docker': pkg.devDependencies['@cdktf/provider-docker'],
+      },
+    }),
+  );
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+    stdio: 'pipe',
+  });
+  writeFileSync(
+    join(app, 'main.js'),
+    `const { App, TerraformStack } = require('cdktf');
+const { DockerProvider } = require('@cdktf/provider-docker/lib/provider');
+const { Service, MockBackend } = require('cdktf-apigw');
+const app = new App({ outdir: 'out' });
+const stack = new TerraformStack(app, 'consumer');
+new DockerProvider(stack, 'docker', {});
+new Service(stack, 'edge').addApi('hello', { path: '=/hello', backend: MockBackend.json({ hi: 'there' }) });
+app.synth();`,
+  );
+  writeFileSync(join(app, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node main.js' }));
+  execFileSync(process.execPath, ['main.js'], { cwd: app, env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+
+  const stackDir = join(app, 'out', 'stacks', 'consumer');
+  const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource: { docker_image: Record<string, { build: { context: string } }> };
+  };
+  const context = join(stackDir, Object.values(tf.resource.docker_image)[0]!.build.context);
+  expect(readdirSync(context).sort()).toEqual(['.dockerignore', 'Dockerfile', 'config', 'functions', 'gateway']);
+  const config = JSON.parse(readFileSync(join(context, 'config', 'gateway.json'), 'utf8')) as {
+    apis: { name: string }[];
+  };
+  expect(config.apis.map((a) => a.name)).toEqual(['hello']);
+  expect(existsSync(join(context, 'gateway', 'gateway.js'))).toBe(true);
+  // A construct library must not bring its own copy of the framework.
+  expect(existsSync(join(app, 'node_modules', 'cdktf-apigw', 'node_modules', 'cdktf'))).toBe(false);
+}, 240_000);
