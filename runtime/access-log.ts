@@ -19,9 +19,15 @@ export interface AccessLogEntry {
 
 export type LogSink = (text: string) => void;
 
+/** Lines are flushed at least this often, or when this much text is waiting. */
+const FLUSH_MS = 50;
+const FLUSH_BYTES = 64 * 1024;
+
 export class AccessLog {
-  private buffer: string[] = [];
-  private scheduled = false;
+  private buffer = '';
+  private timer: NodeJS.Timeout | undefined;
+  private lastMs = 0;
+  private lastIso = '';
 
   constructor(private readonly sink: LogSink | undefined = (t) => process.stdout.write(t)) {}
 
@@ -29,20 +35,38 @@ export class AccessLog {
     return this.sink !== undefined;
   }
 
+  /** The ISO time of now, formatted at most once per millisecond. */
+  now(): string {
+    const ms = Date.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  // HOT PATH: one line per request, built by hand; only the path and the API name can hold
+  // text from outside, and both go through JSON.stringify.
   write(entry: AccessLogEntry): void {
     if (!this.sink) return;
-    this.buffer.push(JSON.stringify(entry));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    this.buffer +=
+      `{"time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
+      `"path":${JSON.stringify(entry.path)},"api":${entry.api === null ? 'null' : JSON.stringify(entry.api)},` +
+      `"status":${entry.status},"durationMs":${entry.durationMs},"backendMs":${entry.backendMs},` +
+      `"clientIp":${JSON.stringify(entry.clientIp)}}\n`;
+    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
     }
   }
 
   flush(): void {
-    this.scheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.buffer.length === 0 || !this.sink) return;
-    const text = this.buffer.join('\n') + '\n';
-    this.buffer = [];
+    const text = this.buffer;
+    this.buffer = '';
     this.sink(text);
   }
 }

@@ -18,6 +18,9 @@ import { CONNECTIONS_PATH, handleConnectionsAdmin } from './websocket/admin';
 import type { ConnectionRegistry } from './websocket/connections';
 import type { Identity, RequestContext } from './pipeline';
 
+/** Shared by requests without a query string; never mutated. */
+const EMPTY_QUERY = new URLSearchParams();
+
 export interface HandlerState {
   /** The config generation new requests use; swapped atomically on reload. */
   current: CompiledGateway;
@@ -61,7 +64,8 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
   const head = method === 'HEAD';
   let apiName: string | null = null;
   let pathForLog = '';
-  let backendMs: number | null = null;
+  // Filled in once the request reaches a backend; read when the response closes.
+  const late: { ctx?: RequestContext } = {};
 
   state.metrics.inFlight++;
   res.once('close', () => {
@@ -71,14 +75,14 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     state.metrics.record(apiName, status, durationMs / 1000);
     if (state.log.enabled) {
       state.log.write({
-        time: new Date().toISOString(),
+        time: state.log.now(),
         requestId: info.requestId,
         method,
         path: pathForLog,
         api: apiName,
         status,
         durationMs: Math.round(durationMs * 1000) / 1000,
-        backendMs: backendMs === null ? null : Math.round(backendMs * 1000) / 1000,
+        backendMs: late.ctx?.backendMs === undefined ? null : Math.round(late.ctx.backendMs * 1000) / 1000,
         clientIp: info.clientIp,
       });
     }
@@ -173,11 +177,9 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     return fail(new GatewayError(Errors.UpgradeRequired), { ...cors, upgrade: 'websocket', connection: 'Upgrade' });
   }
 
-  const params = compiled.params({
-    headers: req.headers,
-    query: new URLSearchParams(rawQuery),
-    pathParams: match.params,
-  });
+  // HOT PATH: one query parser per request, none without a query string.
+  const query = rawQuery ? new URLSearchParams(rawQuery) : EMPTY_QUERY;
+  const params = compiled.params({ headers: req.headers, query, pathParams: match.params });
   if (params instanceof GatewayError) return fail(params, cors);
 
   const ctx: RequestContext = {
@@ -189,7 +191,7 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     config,
     path,
     rawQuery,
-    query: new URLSearchParams(rawQuery),
+    query,
     pathParams: match.params,
     params,
     identity: undefined,
@@ -200,9 +202,7 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     extraResponseHeaders: cors,
     backendMs: undefined,
   };
-  res.once('finish', () => {
-    backendMs = ctx.backendMs ?? null;
-  });
+  late.ctx = ctx;
 
   const backend = compiled.backend;
   if (!compiled.auth) {

@@ -1,6 +1,7 @@
 /** Prometheus metrics of one gateway process (text exposition format 0.0.4). */
 export class Metrics {
-  private readonly requests = new Map<string, number>();
+  /** api → status → count; plain numbers on the hot path, labels built only when rendering. */
+  private readonly requests = new Map<string, Map<number, number>>();
   private readonly durationSum = new Map<string, number>();
   inFlight = 0;
   reloads = 0;
@@ -8,10 +9,14 @@ export class Metrics {
   generation = 0;
 
   record(api: string | null, status: number, seconds: number): void {
-    const key = `api="${escape(api ?? '')}",code="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    const a = `api="${escape(api ?? '')}"`;
-    this.durationSum.set(a, (this.durationSum.get(a) ?? 0) + seconds);
+    const name = api ?? '';
+    let byStatus = this.requests.get(name);
+    if (!byStatus) {
+      byStatus = new Map();
+      this.requests.set(name, byStatus);
+    }
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    this.durationSum.set(name, (this.durationSum.get(name) ?? 0) + seconds);
   }
 
   render(): string {
@@ -19,10 +24,13 @@ export class Metrics {
       '# HELP apigw_requests_total Requests answered, by API and status code.',
       '# TYPE apigw_requests_total counter',
     ];
-    for (const [k, v] of this.requests) lines.push(`apigw_requests_total{${k}} ${v}`);
+    for (const [api, byStatus] of this.requests) {
+      for (const [code, v] of byStatus) lines.push(`apigw_requests_total{api="${escape(api)}",code="${code}"} ${v}`);
+    }
     lines.push('# HELP apigw_request_duration_seconds_sum Time spent answering requests, by API.');
     lines.push('# TYPE apigw_request_duration_seconds_sum counter');
-    for (const [k, v] of this.durationSum) lines.push(`apigw_request_duration_seconds_sum{${k}} ${v}`);
+    for (const [api, v] of this.durationSum)
+      lines.push(`apigw_request_duration_seconds_sum{api="${escape(api)}"} ${v}`);
     lines.push('# HELP apigw_requests_in_flight Requests being answered.', '# TYPE apigw_requests_in_flight gauge');
     lines.push(`apigw_requests_in_flight ${this.inFlight}`);
     lines.push(
