@@ -1,62 +1,102 @@
 /** Function backend: buffers the request body (bounded), invokes the function, writes its result. */
 import type { ApiConfig, ScfBackendConfig } from '../../model';
-import { Errors, GatewayError, errorBody, sendError } from '../errors';
+import { Errors, GatewayError, sendError } from '../errors';
 import { buildEvent } from '../functions/event';
-import type { FunctionInvoker } from '../functions/invoker';
+import { FunctionInvoker } from '../functions/invoker';
 import { FunctionThrew } from '../functions/pool';
-import { integrationResult, passthroughResult } from '../functions/response';
+import { integrationResult, passthroughResult, type HttpResult } from '../functions/response';
 import type { HttpBackendHandler, RequestContext } from '../pipeline';
 import { readBody } from '../read-body';
 
-export interface ScfEnv {
-  readonly invoker: FunctionInvoker;
-  readonly maxBodyBytes: number;
-  /** Include the function's error message and stack in 502 bodies (APIGW_DEBUG=1). */
+export type ScfEnv = {
+  /** Include the function's error message and stack in 502 bodies (APIGW_DEBUG=1); never in production. */
   readonly debug: boolean;
-}
+  /** Request body limit; default: the config's `limits.maxBodyBytes`. */
+  readonly maxBodyBytes?: number;
+} & (
+  | {
+      /** A shared invoker (the gateway's, also used by WebSocket function APIs); its owner closes it. */
+      readonly invoker: FunctionInvoker;
+    }
+  | {
+      /** Folder of the config file: bundled code resolves against it. The handler owns its invoker. */
+      readonly baseDir: string;
+    }
+);
+
+/** Statuses whose responses never have a body. */
+const NO_BODY = new Set([204, 304]);
 
 export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env: ScfEnv): HttpBackendHandler {
-  env.invoker.register(backend.function);
+  const owned = 'invoker' in env ? undefined : new FunctionInvoker({ baseDir: env.baseDir });
+  const invoker = 'invoker' in env ? env.invoker : (owned as FunctionInvoker);
+  // Missing code fails here, at config load.
+  invoker.register(backend.function);
+
+  const write = (ctx: RequestContext, result: HttpResult): void => {
+    const { req, res } = ctx;
+    if (res.destroyed || res.headersSent) return;
+    const empty = NO_BODY.has(result.statusCode);
+    res.writeHead(result.statusCode, {
+      ...result.headers,
+      ...ctx.extraResponseHeaders,
+      ...(empty ? {} : { 'content-length': result.body.length }),
+      'x-api-requestid': ctx.requestId,
+    });
+    res.end(req.method === 'HEAD' || empty ? undefined : result.body);
+  };
+
+  const fail = (ctx: RequestContext, err: unknown): void => {
+    const head = ctx.req.method === 'HEAD';
+    if (err instanceof FunctionThrew && env.debug) return sendDebug(ctx, err, head);
+    const gatewayErr = err instanceof GatewayError ? err : new GatewayError(Errors.InternalError);
+    sendError(ctx.res, ctx.requestId, withCors(gatewayErr, ctx), head);
+  };
+
   return {
     handle(ctx: RequestContext): void {
       const started = process.hrtime.bigint();
-      readBody(ctx.req, env.maxBodyBytes)
-        .then((body) => env.invoker.invoke(backend.function, buildEvent(ctx, body), ctx.requestId))
+      const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e6;
+      readBody(ctx.req, env.maxBodyBytes ?? ctx.config.service.limits.maxBodyBytes)
+        .then((body) => invoker.invoke(backend.function, buildEvent(ctx, body), ctx.requestId))
         .then((value) => {
-          ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
-          const result = backend.responseIntegration ? integrationResult(value) : passthroughResult(value);
-          if (ctx.res.destroyed) return;
-          ctx.res.writeHead(result.statusCode, {
-            ...result.headers,
-            ...ctx.extraResponseHeaders,
-            'content-length': result.body.length,
-            'x-api-requestid': ctx.requestId,
-          });
-          ctx.res.end(ctx.req.method === 'HEAD' ? undefined : result.body);
+          ctx.backendMs = elapsed();
+          write(ctx, backend.responseIntegration ? integrationResult(value) : passthroughResult(value));
         })
         .catch((err: unknown) => {
-          ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
-          if (err instanceof FunctionThrew && env.debug) return sendDebug(ctx, err);
-          sendError(
-            ctx.res,
-            ctx.requestId,
-            err instanceof GatewayError ? err : new GatewayError(Errors.InternalError),
-            ctx.req.method === 'HEAD',
-          );
+          ctx.backendMs ??= elapsed();
+          fail(ctx, err);
         });
     },
-    close: async () => {},
+    close: async () => {
+      await owned?.close();
+    },
   };
 }
 
-function sendDebug(ctx: RequestContext, err: FunctionThrew): void {
+/** Errors carry the CORS headers too, so a browser can read them. */
+function withCors(err: GatewayError, ctx: RequestContext): GatewayError {
+  if (!ctx.extraResponseHeaders) return err;
+  return new GatewayError(err.def, err.message, { ...err.headers, ...ctx.extraResponseHeaders });
+}
+
+/** The usual error body plus what the function threw: for development only. */
+function sendDebug(ctx: RequestContext, err: FunctionThrew, head: boolean): void {
+  if (ctx.res.headersSent) {
+    ctx.res.destroy();
+    return;
+  }
   const body = JSON.stringify({
-    ...(JSON.parse(errorBody(err, ctx.requestId)) as object),
+    code: err.def.code,
+    message: err.message,
+    requestId: ctx.requestId,
     functionError: { message: err.failure.message, stack: err.failure.stack },
   });
   ctx.res.writeHead(err.status, {
+    ...ctx.extraResponseHeaders,
     'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
     'x-api-requestid': ctx.requestId,
   });
-  ctx.res.end(body);
+  ctx.res.end(head ? undefined : body);
 }

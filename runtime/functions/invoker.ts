@@ -2,17 +2,24 @@
  * Invokes function targets, bundled (worker pools, one per version) or
  * remote. Shared by the SCF backend and the WebSocket function backend.
  */
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { Dispatcher } from 'undici';
-import type { FunctionTarget } from '../../model';
+import { Agent, type Dispatcher } from 'undici';
+import type { BundledFunctionSource, FunctionTarget } from '../../model';
+import { Errors, GatewayError } from '../errors';
 import { WorkerPool } from './pool';
 import { invokeRemote } from './remote';
 
 export interface InvokerEnv {
   /** Folder of the config file; bundled `dir`s resolve against it. */
   readonly baseDir: string;
-  readonly dispatcher: Dispatcher;
+  /** Connection pool for remote functions; without it the invoker keeps its own. */
+  readonly dispatcher?: Dispatcher;
+  /** Workers per function version (default: the CPU count, 1 to 4). */
+  readonly workersPerFunction?: number;
+  /** Invocations waiting for a worker, per version, before 503 (default 1000). */
+  readonly maxQueue?: number;
 }
 
 /** The context object handed to handlers as their second argument. */
@@ -27,30 +34,51 @@ export interface FunctionContext {
 
 export class FunctionInvoker {
   private readonly pools = new Map<string, WorkerPool>();
+  private readonly dispatcher: Dispatcher;
+  private readonly ownDispatcher: Agent | undefined;
+  private closed = false;
 
-  constructor(private readonly env: InvokerEnv) {}
+  constructor(private readonly env: InvokerEnv) {
+    this.ownDispatcher = env.dispatcher ? undefined : new Agent({ keepAliveTimeout: 4_000 });
+    this.dispatcher = env.dispatcher ?? (this.ownDispatcher as Agent);
+  }
 
-  /** Prepares a target at config load (workers start on first use). */
+  /**
+   * Prepares a target at config load (workers start on first use). Throws when
+   * bundled code is missing, so a bad config never replaces a working one.
+   */
   register(target: FunctionTarget): void {
     if (target.source.type !== 'bundled' || this.pools.has(key(target))) return;
+    const dir = resolve(this.env.baseDir, target.source.dir);
+    checkCode(dir, target.source, label(target));
     this.pools.set(
       key(target),
       new WorkerPool({
-        dir: resolve(this.env.baseDir, target.source.dir),
+        dir,
         handler: target.source.handler,
         memoryMb: target.source.memoryMb,
         timeoutMs: target.timeoutMs,
-        size: Math.max(1, Math.min(4, availableParallelism())),
-        maxQueue: 1000,
-        label: `${target.namespace}/${target.functionName}/${target.version}`,
+        size: this.env.workersPerFunction ?? Math.max(1, Math.min(4, availableParallelism())),
+        maxQueue: this.env.maxQueue ?? 1000,
+        label: label(target),
       }),
     );
   }
 
-  invoke(target: FunctionTarget, event: unknown, requestId: string): Promise<unknown> {
-    if (target.source.type === 'remote')
-      return invokeRemote(this.env.dispatcher, target.source, target.timeoutMs, event);
-    this.register(target);
+  /**
+   * Runs the function with `(event, context)` and resolves with its return
+   * value; rejects with a `GatewayError` (`FunctionError`, `FunctionTimeout`,
+   * `FunctionBadResponse` for a remote answer that is not JSON).
+   */
+  invoke(target: FunctionTarget, event: unknown, requestId = ''): Promise<unknown> {
+    // A retired config's late request must not start workers that nobody closes.
+    if (this.closed) return Promise.reject(new GatewayError(Errors.ServiceUnavailable));
+    if (target.source.type === 'remote') return invokeRemote(this.dispatcher, target.source, target.timeoutMs, event);
+    try {
+      this.register(target);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const context: FunctionContext = {
       request_id: requestId,
       namespace: target.namespace,
@@ -62,13 +90,41 @@ export class FunctionInvoker {
     return (this.pools.get(key(target)) as WorkerPool).invoke(event, context);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  /** Live worker threads over all pools. */
+  get workers(): number {
+    let n = 0;
+    for (const p of this.pools.values()) n += p.workers;
+    return n;
   }
+
+  /** Terminates every worker; invocations in flight get 503. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+    await this.ownDispatcher?.close();
+  }
+}
+
+function label(t: FunctionTarget): string {
+  return `${t.namespace}/${t.functionName}/${t.version}`;
 }
 
 /** One pool per function version and code (two APIs may name the same function). */
 function key(t: FunctionTarget): string {
   const src = t.source.type === 'bundled' ? `${t.source.dir}|${t.source.handler}|${t.source.memoryMb}` : t.source.url;
-  return `${t.namespace}/${t.functionName}/${t.version}|${src}|${t.timeoutMs}`;
+  return `${label(t)}|${src}|${t.timeoutMs}`;
+}
+
+/** The handler's file must exist: `index.main_handler` is `index.js`, `.cjs`, `.mjs`, `index` or `index/`. */
+function checkCode(dir: string, source: BundledFunctionSource, name: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`function ${name}: code folder ${dir} does not exist`);
+  }
+  const file = resolve(dir, source.handler.slice(0, source.handler.lastIndexOf('.')));
+  const candidates = [file, `${file}.js`, `${file}.cjs`, `${file}.mjs`];
+  if (!candidates.some((c) => existsSync(c))) {
+    throw new Error(`function ${name}: handler file for "${source.handler}" not found in ${dir}`);
+  }
 }

@@ -12,6 +12,7 @@ export interface PoolOptions {
   readonly dir: string;
   readonly handler: string;
   readonly memoryMb: number;
+  /** The function's response time: it covers waiting for a worker and running. */
   readonly timeoutMs: number;
   /** Workers at most. */
   readonly size: number;
@@ -26,7 +27,7 @@ export interface FunctionFailure {
   readonly stack?: string;
 }
 
-/** A function threw or rejected; carries what the function reported. */
+/** A function threw or rejected; carries what the function reported (shown to clients only in debug mode). */
 export class FunctionThrew extends GatewayError {
   constructor(readonly failure: FunctionFailure) {
     super(Errors.FunctionError, 'the function failed');
@@ -36,129 +37,182 @@ export class FunctionThrew extends GatewayError {
 interface Job {
   readonly event: unknown;
   readonly context: unknown;
-  resolve(value: unknown): void;
-  reject(err: Error): void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  slot: Slot | undefined;
+  done: boolean;
 }
 
 interface Slot {
   readonly worker: Worker;
   job: Job | undefined;
-  timer: NodeJS.Timeout | undefined;
+  dead: boolean;
+}
+
+interface WorkerReply {
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: FunctionFailure;
 }
 
 /** The worker script sits next to the bundled gateway, or in this folder when running from sources. */
 export const WORKER_PATH = join(__dirname, 'worker.js');
 
+const CANNOT_START = 'the function worker could not be started';
+
 let nextId = 0;
 
 export class WorkerPool {
+  private readonly slots = new Set<Slot>();
   private readonly idle: Slot[] = [];
-  private readonly busy = new Set<Slot>();
   private readonly queue: Job[] = [];
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
 
+  /** Runs the handler with `(event, context)`; rejects with a `GatewayError`. */
   invoke(event: unknown, context: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new GatewayError(Errors.ServiceUnavailable));
     return new Promise((resolve, reject) => {
-      const job: Job = { event, context, resolve, reject };
-      const slot = this.idle.pop() ?? (this.busy.size < this.options.size ? this.spawn() : undefined);
+      const job: Job = { event, context, resolve, reject, timer: undefined, slot: undefined, done: false };
+      job.timer = setTimeout(() => this.timedOut(job), this.options.timeoutMs);
+      let slot = this.idle.pop();
+      if (!slot && this.slots.size < this.options.size) {
+        slot = this.spawn();
+        if (!slot) return this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START));
+      }
       if (slot) this.run(slot, job);
       else if (this.queue.length < this.options.maxQueue) this.queue.push(job);
-      else reject(new GatewayError(Errors.ServiceUnavailable, 'the function is saturated; retry later'));
+      else this.fail(job, new GatewayError(Errors.ServiceUnavailable, 'the function is saturated; retry later'));
     });
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(WORKER_PATH, {
-      workerData: { dir: this.options.dir, handler: this.options.handler },
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.options.memoryMb,
-        maxYoungGenerationSizeMb: Math.max(4, Math.floor(this.options.memoryMb / 8)),
-      },
-      // Functions do not see the gateway's environment (it holds secrets).
-      env: { NODE_ENV: process.env.NODE_ENV ?? 'production', TZ: process.env.TZ ?? 'UTC' },
-    });
-    const slot: Slot = { worker, job: undefined, timer: undefined };
-    worker.on('message', (msg: { ok: boolean; result?: unknown; error?: FunctionFailure }) => {
-      const job = slot.job;
-      if (!job) return;
-      this.finish(slot);
-      if (msg.ok) job.resolve(msg.result);
-      else job.reject(new FunctionThrew(msg.error ?? { message: 'unknown error' }));
-      this.release(slot);
-    });
-    const fail = (reason: string): void => {
-      const job = slot.job;
-      this.finish(slot);
-      this.discard(slot);
-      job?.reject(new GatewayError(Errors.FunctionError, reason));
-      this.drainQueue();
-    };
-    worker.on('error', (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the function ran out of memory' : 'the function crashed'),
-    );
-    worker.on('exit', () => fail('the function exited'));
-    worker.unref();
-    this.busy.add(slot);
-    return slot;
-  }
-
-  private run(slot: Slot, job: Job): void {
-    this.busy.add(slot);
-    slot.job = job;
-    slot.timer = setTimeout(() => {
-      slot.job = undefined;
-      this.discard(slot);
-      void slot.worker.terminate();
-      job.reject(
-        new GatewayError(Errors.FunctionTimeout, `the function did not finish within ${this.options.timeoutMs} ms`),
-      );
-      this.drainQueue();
-    }, this.options.timeoutMs);
-    slot.worker.postMessage({ id: nextId++, event: job.event, context: job.context });
-  }
-
-  private finish(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = undefined;
-    slot.job = undefined;
-  }
-
-  private discard(slot: Slot): void {
-    this.busy.delete(slot);
-    const i = this.idle.indexOf(slot);
-    if (i >= 0) this.idle.splice(i, 1);
-  }
-
-  private release(slot: Slot): void {
-    const next = this.queue.shift();
-    if (next) {
-      this.run(slot, next);
-      return;
-    }
-    this.busy.delete(slot);
-    this.idle.push(slot);
-  }
-
-  private drainQueue(): void {
-    while (this.queue.length > 0 && this.busy.size < this.options.size && !this.closed) {
-      this.run(this.spawn(), this.queue.shift() as Job);
-    }
-  }
-
-  /** Number of live workers (for tests and metrics). */
+  /** Live workers (for tests and metrics). */
   get workers(): number {
-    return this.idle.length + this.busy.size;
+    return this.slots.size;
+  }
+
+  /** Invocations waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new GatewayError(Errors.ServiceUnavailable));
-    const all = [...this.idle, ...this.busy];
+    const stopping = new GatewayError(Errors.ServiceUnavailable);
+    for (const job of this.queue.splice(0)) this.fail(job, stopping);
+    const all = [...this.slots];
+    this.slots.clear();
     this.idle.length = 0;
-    this.busy.clear();
+    for (const slot of all) {
+      slot.dead = true;
+      if (slot.job) this.fail(slot.job, stopping);
+    }
     await Promise.all(all.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot | undefined {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_PATH, {
+        workerData: { dir: this.options.dir, handler: this.options.handler },
+        resourceLimits: {
+          maxOldGenerationSizeMb: this.options.memoryMb,
+          maxYoungGenerationSizeMb: Math.max(4, Math.floor(this.options.memoryMb / 8)),
+        },
+        // Functions do not see the gateway's environment (it holds secrets).
+        env: { NODE_ENV: process.env.NODE_ENV ?? 'production', TZ: process.env.TZ ?? 'UTC' },
+      });
+    } catch {
+      return undefined;
+    }
+    const slot: Slot = { worker, job: undefined, dead: false };
+    worker.on('message', (msg: WorkerReply) => {
+      const job = slot.job;
+      if (slot.dead || !job) return;
+      slot.job = undefined;
+      if (msg.ok) this.succeed(job, msg.result);
+      else this.fail(job, new FunctionThrew(msg.error ?? { message: 'unknown error' }));
+      const next = this.queue.shift();
+      if (next) this.run(slot, next);
+      else this.idle.push(slot);
+    });
+    // An uncaught error or out-of-memory comes as 'error' then 'exit'; process.exit() only as 'exit'.
+    worker.on('error', (err: NodeJS.ErrnoException) =>
+      this.lost(
+        slot,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the function ran out of memory' : 'the function crashed',
+      ),
+    );
+    worker.on('exit', () => this.lost(slot, 'the function exited'));
+    // Idle workers must not keep the process alive; close() terminates them.
+    worker.unref();
+    this.slots.add(slot);
+    return slot;
+  }
+
+  private run(slot: Slot, job: Job): void {
+    slot.job = job;
+    job.slot = slot;
+    slot.worker.postMessage({ id: nextId++, event: job.event, context: job.context });
+  }
+
+  private timedOut(job: Job): void {
+    if (job.done) return;
+    const slot = job.slot;
+    if (slot) {
+      this.remove(slot);
+      void slot.worker.terminate();
+    } else {
+      const i = this.queue.indexOf(job);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+    this.fail(
+      job,
+      new GatewayError(Errors.FunctionTimeout, `the function did not finish within ${this.options.timeoutMs} ms`),
+    );
+    this.refill();
+  }
+
+  /** A worker died: its invocation fails and waiting invocations get a replacement. */
+  private lost(slot: Slot, reason: string): void {
+    if (slot.dead) return;
+    this.remove(slot);
+    if (slot.job) this.fail(slot.job, new GatewayError(Errors.FunctionError, reason));
+    this.refill();
+  }
+
+  private remove(slot: Slot): void {
+    slot.dead = true;
+    this.slots.delete(slot);
+    const i = this.idle.indexOf(slot);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  private refill(): void {
+    while (!this.closed && this.queue.length > 0 && this.slots.size < this.options.size) {
+      const slot = this.spawn();
+      const job = this.queue.shift() as Job;
+      if (slot) this.run(slot, job);
+      else this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START));
+    }
+  }
+
+  private succeed(job: Job, value: unknown): void {
+    if (this.settle(job)) job.resolve(value);
+  }
+
+  private fail(job: Job, err: Error): void {
+    if (this.settle(job)) job.reject(err);
+  }
+
+  private settle(job: Job): boolean {
+    if (job.done) return false;
+    job.done = true;
+    clearTimeout(job.timer);
+    if (job.slot?.job === job) job.slot.job = undefined;
+    job.slot = undefined;
+    return true;
   }
 }

@@ -1,24 +1,47 @@
 // Runs one function's handler inside a worker thread, one invocation at a time.
 // Plain CommonJS with only node: built-ins: it is copied next to the bundled gateway.
+//
+// Protocol: the pool posts { id, event, context }; the worker answers
+// { id, ok: true, result } or { id, ok: false, error: { message, stack } }.
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
+const { existsSync } = require('node:fs');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const dot = workerData.handler.lastIndexOf('.');
-const file = workerData.handler.slice(0, dot);
+const file = path.resolve(workerData.dir, workerData.handler.slice(0, dot));
 const exportName = workerData.handler.slice(dot + 1);
-let handler;
-let loadError;
-try {
-  handler = require(path.resolve(workerData.dir, file))[exportName];
-  if (typeof handler !== 'function') loadError = new Error(`handler "${workerData.handler}" is not a function`);
-} catch (err) {
-  loadError = err;
+
+// CommonJS first (the common case); ES modules (`.mjs`, or `"type": "module"`) through import().
+async function loadModule() {
+  let resolved;
+  try {
+    resolved = require.resolve(file);
+  } catch (err) {
+    // Node's resolver does not try .cjs or .mjs; the handler names the file without extension.
+    resolved = ['.cjs', '.mjs'].map((ext) => file + ext).find((f) => existsSync(f));
+    if (!resolved || !err || err.code !== 'MODULE_NOT_FOUND') throw err;
+  }
+  if (resolved.endsWith('.mjs')) return import(pathToFileURL(resolved).href);
+  try {
+    return require(resolved);
+  } catch (err) {
+    if (err && err.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(resolved).href);
+    throw err;
+  }
 }
 
-function invoke(event, context) {
-  if (loadError) return Promise.reject(loadError);
-  // Callback-style handlers take (event, context, callback).
+const handlerReady = loadModule().then((mod) => {
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') throw new Error(`handler "${workerData.handler}" is not a function`);
+  return fn;
+});
+// The load error is reported by each invocation; this keeps it from being an unhandled rejection.
+handlerReady.catch(() => {});
+
+function invoke(handler, event, context) {
+  // Callback-style handlers take (event, context, callback); the first of callback or promise wins.
   if (handler.length >= 3) {
     return new Promise((resolve, reject) => {
       const r = handler(event, context, (err, value) => (err ? reject(err) : resolve(value)));
@@ -28,22 +51,32 @@ function invoke(event, context) {
   return Promise.resolve().then(() => handler(event, context));
 }
 
+function describe(err) {
+  if (err instanceof Error) return { message: String(err.message), stack: String(err.stack) };
+  let message;
+  try {
+    message = typeof err === 'string' ? err : JSON.stringify(err);
+  } catch {
+    message = String(err);
+  }
+  return { message: String(message) };
+}
+
 parentPort.on('message', ({ id, event, context }) => {
-  invoke(event, context).then(
-    (result) => {
-      try {
-        parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });
-      } catch (err) {
-        parentPort.postMessage({
-          id,
-          ok: false,
-          error: { message: `the return value cannot be serialized: ${err.message}` },
-        });
-      }
-    },
-    (err) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      parentPort.postMessage({ id, ok: false, error: { message: e.message, stack: e.stack } });
-    },
-  );
+  handlerReady
+    .then((handler) => invoke(handler, event, context))
+    .then(
+      (result) => {
+        try {
+          parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });
+        } catch (err) {
+          parentPort.postMessage({
+            id,
+            ok: false,
+            error: { message: `the return value cannot be sent to the gateway: ${err.message}` },
+          });
+        }
+      },
+      (err) => parentPort.postMessage({ id, ok: false, error: describe(err) }),
+    );
 });
