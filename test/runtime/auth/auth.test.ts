@@ -125,7 +125,8 @@ describe('key-pair authentication', () => {
     );
     const noDate = { ...good, authorization: (good.authorization as string).replace('headers="x-date"', 'headers=""') };
     expect((await call('/signed', noDate)).body.message).toBe('the signed headers must include x-date or date');
-    const tampered = { ...good, 'x-date': new Date(Date.now() - 1000).toUTCString() };
+    // A different second for sure (the date has second resolution), still within the 15 minutes.
+    const tampered = { ...good, 'x-date': new Date(Date.now() - 60_000).toUTCString() };
     expect((await call('/signed', tampered)).body.message).toBe('the signature does not match');
     const b = await call('/signed', signRequest({ secretId: 'B', secretKey: 'secret-b' }));
     expect(b.body.message).toBe('key B is not bound to this API by a usage plan');
