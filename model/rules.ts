@@ -49,6 +49,9 @@ export function checkRouteRegex(pattern: string): string | undefined {
   } catch (err) {
     return `regular expression does not compile: ${(err as Error).message}`;
   }
+  // The gateway bounds matching time with V8's linear-time engine, which has neither.
+  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern))
+    return 'regular expression uses a backreference or lookaround; route regexes must run in linear time';
   if (!safeRegex(pattern)) return 'regular expression can backtrack catastrophically (nested quantifiers); rewrite it';
   return undefined;
 }

@@ -76,6 +76,8 @@ export function sendError(res: ServerResponse, requestId: string, err: GatewayEr
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-api-requestid': requestId,
+    // An unread request body (too large, or refused before it was read) is not worth reading: close instead.
+    ...(res.req.complete ? {} : { connection: 'close' }),
   });
   res.end(head ? undefined : body);
 }

@@ -13,11 +13,13 @@ import {
   type Server,
   type IncomingMessage,
   type ServerResponse,
+  type ServerOptions,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Errors, GatewayError, errorBody } from './errors';
+import { Errors, GatewayError, errorBody, sendError } from './errors';
+import type { LimitsConfig } from '../model';
 import { AccessLog, logEvent, type LogSink } from './access-log';
 import { compileGateway, type CompiledGateway } from './compile';
 import { loadConfigFile, type LoadedConfig } from './config-loader';
@@ -91,33 +93,27 @@ export class Gateway {
     const out: { http?: AddressInfo; https?: AddressInfo } = {};
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this.state, req, res);
     if (listeners.http) {
-      const server = createHttpServer(
-        {
-          maxHeaderSize: limits.maxHeaderBytes,
-          requestTimeout: limits.requestTimeoutMs,
-          headersTimeout: limits.headersTimeoutMs,
-          keepAliveTimeout: limits.keepAliveTimeoutMs,
-        },
-        onRequest,
-      );
+      const server = createHttpServer(serverOptions(limits), onRequest);
       out.http = await this.start(server, listeners.http.port, listeners.http.host);
     }
     if (listeners.https && this.state.tls) {
-      const server = createHttpsServer(
-        {
-          ...this.state.tls.options,
-          maxHeaderSize: limits.maxHeaderBytes,
-          requestTimeout: limits.requestTimeoutMs,
-          headersTimeout: limits.headersTimeoutMs,
-          keepAliveTimeout: limits.keepAliveTimeoutMs,
-        },
-        onRequest,
-      );
+      const server = createHttpsServer({ ...this.state.tls.options, ...serverOptions(limits) }, onRequest);
       // A failed handshake (unknown server name) is the client's problem, not an error of ours.
       server.on('tlsClientError', (_err, socket) => socket.destroy());
       out.https = await this.start(server, listeners.https.port, listeners.https.host);
     }
     return out;
+  }
+
+  /** `Expect: 100-continue`: refuse a declared body over the limit before the client sends it. */
+  private onCheckContinue(req: IncomingMessage, res: ServerResponse): void {
+    const { maxBodyBytes } = this.config.config.service.limits;
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      sendError(res, randomUUID(), new GatewayError(Errors.PayloadTooLarge));
+      return;
+    }
+    res.writeContinue();
+    handleRequest(this.state, req, res);
   }
 
   private async start(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -129,6 +125,7 @@ export class Gateway {
       handleUpgrade(this.state, req, socket, head),
     );
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onCheckContinue(req, res));
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -190,6 +187,18 @@ export class Gateway {
     this.state.log.flush();
     await this.state.current.close();
   }
+}
+
+/** Server limits from the config. */
+function serverOptions(limits: LimitsConfig): ServerOptions {
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (default 30 s): check often enough to honour them.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
 }
 
 /** Listeners are bound once; a reload cannot move them (restart the container instead). */

@@ -17,6 +17,7 @@
  * one exception, regular expressions, is narrowed by the literal prefix of
  * anchored patterns before any pattern runs.
  */
+import './regex-engine';
 import type { ApiConfig, HttpMethod } from '../model';
 
 export type RouteMatch =

@@ -57,13 +57,32 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       const started = process.hrtime.bigint();
       let controller: Dispatcher.DispatchController | undefined;
       let done = false;
+      let paused = false;
 
-      const onClientClose = (): void => {
-        if (!done && controller && !controller.aborted) controller.abort(new Error('client closed the connection'));
+      const abort = (reason: Error): void => {
+        if (!done && controller && !controller.aborted) controller.abort(reason);
       };
+      // The API's timeout, to the millisecond: until the response head, then between body chunks.
+      // (undici's own timeouts tick at about one second, too coarse for short API timeouts.)
+      // Time spent waiting for a slow client to read is not the backend's fault.
+      const timer = setTimeout(function onTimeout() {
+        if (paused) timer.refresh();
+        else abort(new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`));
+      }, timeout);
+      const onClientClose = (): void => abort(new Error('client closed the connection'));
       res.on('close', onClientClose);
-      const onDrain = (): void => controller?.resume();
+      const onDrain = (): void => {
+        paused = false;
+        timer.refresh();
+        controller?.resume();
+      };
       res.on('drain', onDrain);
+      const finish = (): void => {
+        done = true;
+        clearTimeout(timer);
+        res.off('close', onClientClose);
+        res.off('drain', onDrain);
+      };
 
       const body = hasBody
         ? chunked
@@ -72,12 +91,22 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         : null;
 
       env.agent.dispatch(
-        { origin, path: target.path, method, headers, body, headersTimeout: timeout, bodyTimeout: timeout },
+        // undici's timeouts stay as a backstop only.
+        {
+          origin,
+          path: target.path,
+          method,
+          headers,
+          body,
+          headersTimeout: timeout + 1000,
+          bodyTimeout: timeout + 1000,
+        },
         {
           onRequestStart(c) {
             controller = c;
           },
           onResponseStart(_c, statusCode, resHeaders) {
+            timer.refresh();
             ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
             const out: OutgoingHttpHeaders = copyResponseHeaders(resHeaders, {});
             out['x-api-requestid'] = ctx.requestId;
@@ -85,18 +114,18 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
             res.writeHead(statusCode, out);
           },
           onResponseData(c, chunk) {
-            if (!res.write(chunk)) c.pause();
+            timer.refresh();
+            if (!res.write(chunk)) {
+              paused = true;
+              c.pause();
+            }
           },
           onResponseEnd() {
-            done = true;
-            res.off('close', onClientClose);
-            res.off('drain', onDrain);
+            finish();
             res.end();
           },
           onResponseError(_c, err) {
-            done = true;
-            res.off('close', onClientClose);
-            res.off('drain', onDrain);
+            finish();
             if (res.destroyed) return;
             if (res.headersSent) {
               res.destroy();

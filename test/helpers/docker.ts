@@ -27,7 +27,6 @@ export function describeWithDocker(name: string, fn: () => void): void {
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED "${name}": ${state.reason}`);
   describe.skip(`${name} (skipped: ${state.reason})`, fn);
 }
