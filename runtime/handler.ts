@@ -67,12 +67,16 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
   // Filled in once the request reaches a backend; read when the response closes.
   const late: { ctx?: RequestContext } = {};
 
+  // While draining, answer and close, so keep-alive clients move on instead of holding the process open.
+  if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;
   res.once('close', () => {
     state.metrics.inFlight--;
     const status = res.writableFinished ? res.statusCode : 499;
     const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
     state.metrics.record(apiName, status, durationMs / 1000);
+    if (late.ctx?.backendFailure !== undefined && apiName !== null)
+      state.metrics.backendFailure(apiName, late.ctx.backendFailure);
     if (state.log.enabled) {
       state.log.write({
         time: state.log.now(),
@@ -135,7 +139,7 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
     );
   }
   if (path === config.service.metricsPath && method === 'GET') {
-    const body = state.metrics.render();
+    const body = state.metrics.render(gw.invoker.poolStats());
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     return;

@@ -1,52 +1,117 @@
-/** Prometheus metrics of one gateway process (text exposition format 0.0.4). */
+/**
+ * Prometheus metrics of one gateway process (text exposition format 0.0.4).
+ * The hot path only bumps numbers in maps keyed by API; label strings are
+ * built when the metrics path is scraped.
+ */
+import type { PoolStats } from './functions/invoker';
+
+/** Upper bounds (seconds) of the request-duration histogram buckets. */
+export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+interface ApiSeries {
+  /** status → count */
+  readonly byStatus: Map<number, number>;
+  /** Per-bucket counts (not cumulative); the last slot is +Inf. */
+  readonly buckets: Float64Array;
+  sum: number;
+  count: number;
+  /** failure code (the error catalogue's) → count */
+  readonly backendFailures: Map<string, number>;
+}
+
 export class Metrics {
-  /** api → status → count; plain numbers on the hot path, labels built only when rendering. */
-  private readonly requests = new Map<string, Map<number, number>>();
-  private readonly durationSum = new Map<string, number>();
+  private readonly apis = new Map<string, ApiSeries>();
   inFlight = 0;
   reloads = 0;
   reloadFailures = 0;
   generation = 0;
 
-  record(api: string | null, status: number, seconds: number): void {
+  private series(api: string | null): ApiSeries {
     const name = api ?? '';
-    let byStatus = this.requests.get(name);
-    if (!byStatus) {
-      byStatus = new Map();
-      this.requests.set(name, byStatus);
+    let s = this.apis.get(name);
+    if (!s) {
+      s = {
+        byStatus: new Map(),
+        buckets: new Float64Array(DURATION_BUCKETS.length + 1),
+        sum: 0,
+        count: 0,
+        backendFailures: new Map(),
+      };
+      this.apis.set(name, s);
     }
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    this.durationSum.set(name, (this.durationSum.get(name) ?? 0) + seconds);
+    return s;
   }
 
-  render(): string {
-    const lines: string[] = [
-      '# HELP apigw_requests_total Requests answered, by API and status code.',
-      '# TYPE apigw_requests_total counter',
-    ];
-    for (const [api, byStatus] of this.requests) {
-      for (const [code, v] of byStatus) lines.push(`apigw_requests_total{api="${escape(api)}",code="${code}"} ${v}`);
+  /** One answered request. `api` is null when no API matched. */
+  record(api: string | null, status: number, seconds: number): void {
+    const s = this.series(api);
+    s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[i] as number)) i++;
+    s.buckets[i] = (s.buckets[i] ?? 0) + 1;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  /** A backend (HTTP, function or WebSocket) failed; `code` is the error the client got, or `ResponseCut`. */
+  backendFailure(api: string, code: string): void {
+    const m = this.series(api).backendFailures;
+    m.set(code, (m.get(code) ?? 0) + 1);
+  }
+
+  render(pools: readonly PoolStats[] = []): string {
+    const out: string[] = [];
+    const help = (name: string, type: string, text: string): void => {
+      out.push(`# HELP ${name} ${text}`, `# TYPE ${name} ${type}`);
+    };
+
+    help('apigw_requests_total', 'counter', 'Requests answered, by API and status code.');
+    for (const [api, s] of this.apis) {
+      for (const [code, v] of s.byStatus) out.push(`apigw_requests_total{api="${escape(api)}",code="${code}"} ${v}`);
     }
-    lines.push('# HELP apigw_request_duration_seconds_sum Time spent answering requests, by API.');
-    lines.push('# TYPE apigw_request_duration_seconds_sum counter');
-    for (const [api, v] of this.durationSum)
-      lines.push(`apigw_request_duration_seconds_sum{api="${escape(api)}"} ${v}`);
-    lines.push('# HELP apigw_requests_in_flight Requests being answered.', '# TYPE apigw_requests_in_flight gauge');
-    lines.push(`apigw_requests_in_flight ${this.inFlight}`);
-    lines.push(
-      '# HELP apigw_config_reloads_total Successful config reloads.',
-      '# TYPE apigw_config_reloads_total counter',
+
+    help(
+      'apigw_request_duration_seconds',
+      'histogram',
+      'Time from request arrival to the end of the response, by API.',
     );
-    lines.push(`apigw_config_reloads_total ${this.reloads}`);
-    lines.push('# HELP apigw_config_reload_failures_total Rejected config reloads.');
-    lines.push('# TYPE apigw_config_reload_failures_total counter');
-    lines.push(`apigw_config_reload_failures_total ${this.reloadFailures}`);
-    lines.push(
-      '# HELP apigw_config_generation Config generation being served.',
-      '# TYPE apigw_config_generation gauge',
-    );
-    lines.push(`apigw_config_generation ${this.generation}`);
-    return lines.join('\n') + '\n';
+    for (const [api, s] of this.apis) {
+      const a = escape(api);
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        cumulative += s.buckets[i] as number;
+        out.push(`apigw_request_duration_seconds_bucket{api="${a}",le="${le}"} ${cumulative}`);
+      });
+      out.push(`apigw_request_duration_seconds_bucket{api="${a}",le="+Inf"} ${s.count}`);
+      out.push(`apigw_request_duration_seconds_sum{api="${a}"} ${s.sum}`);
+      out.push(`apigw_request_duration_seconds_count{api="${a}"} ${s.count}`);
+    }
+
+    help('apigw_backend_failures_total', 'counter', 'Backend failures, by API and the error the client got.');
+    for (const [api, s] of this.apis) {
+      for (const [code, v] of s.backendFailures)
+        out.push(`apigw_backend_failures_total{api="${escape(api)}",error="${escape(code)}"} ${v}`);
+    }
+
+    help('apigw_requests_in_flight', 'gauge', 'Requests being answered.');
+    out.push(`apigw_requests_in_flight ${this.inFlight}`);
+
+    help('apigw_function_workers', 'gauge', 'Live worker threads, by function version.');
+    for (const p of pools) out.push(`apigw_function_workers{function="${escape(p.function)}"} ${p.workers}`);
+    help('apigw_function_workers_busy', 'gauge', 'Worker threads running an invocation, by function version.');
+    for (const p of pools) out.push(`apigw_function_workers_busy{function="${escape(p.function)}"} ${p.busy}`);
+    help('apigw_function_workers_max', 'gauge', 'Most worker threads a function version may run.');
+    for (const p of pools) out.push(`apigw_function_workers_max{function="${escape(p.function)}"} ${p.size}`);
+    help('apigw_function_queue', 'gauge', 'Invocations waiting for a worker, by function version.');
+    for (const p of pools) out.push(`apigw_function_queue{function="${escape(p.function)}"} ${p.queued}`);
+
+    help('apigw_config_reloads_total', 'counter', 'Successful config reloads.');
+    out.push(`apigw_config_reloads_total ${this.reloads}`);
+    help('apigw_config_reload_failures_total', 'counter', 'Rejected config reloads.');
+    out.push(`apigw_config_reload_failures_total ${this.reloadFailures}`);
+    help('apigw_config_generation', 'gauge', 'Config generation being served.');
+    out.push(`apigw_config_generation ${this.generation}`);
+    return out.join('\n') + '\n';
   }
 }
 

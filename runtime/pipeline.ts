@@ -53,6 +53,8 @@ export interface RequestContext {
   extraResponseHeaders: Readonly<Record<string, string>> | undefined;
   /** Milliseconds the backend took, set by the backend for the access log. */
   backendMs: number | undefined;
+  /** Set by the backend when it failed: the error code the client got, or `ResponseCut` (for metrics). */
+  backendFailure?: string;
 }
 
 /** Serves an HTTP API's requests once routing, parameters and auth passed. */

@@ -128,10 +128,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
             finish();
             if (res.destroyed) return;
             if (res.headersSent) {
+              ctx.backendFailure = 'ResponseCut';
               res.destroy();
               return;
             }
-            sendError(res, ctx.requestId, mapError(err, timeout), req.method === 'HEAD');
+            const mapped = mapError(err, timeout);
+            ctx.backendFailure = mapped.def.code;
+            sendError(res, ctx.requestId, mapped, req.method === 'HEAD');
           },
         },
       );

@@ -48,8 +48,12 @@ export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env
 
   const fail = (ctx: RequestContext, err: unknown): void => {
     const head = ctx.req.method === 'HEAD';
-    if (err instanceof FunctionThrew && env.debug) return sendDebug(ctx, err, head);
+    if (err instanceof FunctionThrew && env.debug) {
+      ctx.backendFailure = err.def.code;
+      return sendDebug(ctx, err, head);
+    }
     const gatewayErr = err instanceof GatewayError ? err : new GatewayError(Errors.InternalError);
+    if (gatewayErr.status >= 500) ctx.backendFailure = gatewayErr.def.code;
     sendError(ctx.res, ctx.requestId, withCors(gatewayErr, ctx), head);
   };
 

@@ -32,6 +32,15 @@ export interface FunctionContext {
   readonly memory_limit_in_mb: number | null;
 }
 
+export interface PoolStats {
+  /** `namespace/function/version`. */
+  readonly function: string;
+  readonly workers: number;
+  readonly busy: number;
+  readonly queued: number;
+  readonly size: number;
+}
+
 export class FunctionInvoker {
   private readonly pools = new Map<string, WorkerPool>();
   private readonly dispatcher: Dispatcher;
@@ -88,6 +97,21 @@ export class FunctionInvoker {
       memory_limit_in_mb: target.source.memoryMb,
     };
     return (this.pools.get(key(target)) as WorkerPool).invoke(event, context);
+  }
+
+  /** State of each bundled function's worker pool, for metrics. */
+  poolStats(): PoolStats[] {
+    const out: PoolStats[] = [];
+    for (const [k, pool] of this.pools) {
+      out.push({
+        function: k.slice(0, k.indexOf('|')),
+        workers: pool.workers,
+        busy: pool.busy,
+        queued: pool.queued,
+        size: pool.size,
+      });
+    }
+    return out;
   }
 
   /** Live worker threads over all pools. */

@@ -98,6 +98,16 @@ export class WorkerPool {
     return this.queue.length;
   }
 
+  /** Workers running an invocation. */
+  get busy(): number {
+    return this.slots.size - this.idle.length;
+  }
+
+  /** Most workers this pool runs. */
+  get size(): number {
+    return this.options.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const stopping = new GatewayError(Errors.ServiceUnavailable);

@@ -1,0 +1,103 @@
+/** The Prometheus metrics path of a running gateway, scraped while real traffic flows. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { api, gatewayConfig, http, mock } from '../helpers/config';
+import { startGateway, type RunningGateway } from '../helpers/servers';
+
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apigw-metrics-'));
+  mkdirSync(join(dir, 'fn'));
+  writeFileSync(
+    join(dir, 'fn', 'index.js'),
+    'exports.main = (event) => new Promise((r) => setTimeout(() => r({ ok: true }), Number(event.queryString.ms ?? 0)));',
+  );
+  gw = await startGateway(
+    gatewayConfig(
+      [
+        api('hello', '=/hello', mock('"hi"')),
+        api('down', '=/down', http('http://127.0.0.1:1', '/')),
+        api('fn', '=/fn', {
+          type: 'scf',
+          responseIntegration: false,
+          function: {
+            namespace: 'default',
+            functionName: 'sleepy',
+            version: '$LATEST',
+            timeoutMs: 5000,
+            source: { type: 'bundled', dir: 'fn', handler: 'index.main', memoryMb: 64 },
+          },
+        }),
+      ],
+      { metricsPath: '/__apigw/metrics' },
+    ),
+    {},
+    dir,
+  );
+});
+
+afterAll(() => gw.close());
+
+async function scrape(): Promise<Map<string, number>> {
+  const res = await request(`${gw.base}/__apigw/metrics`);
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('text/plain; version=0.0.4');
+  const out = new Map<string, number>();
+  for (const line of (await res.body.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+const call = async (path: string): Promise<number> => {
+  const res = await request(gw.base + path);
+  await res.body.dump();
+  return res.statusCode;
+};
+
+describe('metrics', () => {
+  it('counts requests by API and status, with a latency histogram', async () => {
+    for (let i = 0; i < 3; i++) expect(await call('/hello')).toBe(200);
+    expect(await call('/nope')).toBe(404);
+    const m = await scrape();
+    expect(m.get('apigw_requests_total{api="hello",code="200"}')).toBe(3);
+    expect(m.get('apigw_requests_total{api="",code="404"}')).toBe(1);
+    expect(m.get('apigw_request_duration_seconds_count{api="hello"}')).toBe(3);
+    expect(m.get('apigw_request_duration_seconds_bucket{api="hello",le="+Inf"}')).toBe(3);
+    // Mock answers take well under a second; buckets are cumulative.
+    expect(m.get('apigw_request_duration_seconds_bucket{api="hello",le="1"}')).toBe(3);
+    expect(m.get('apigw_request_duration_seconds_sum{api="hello"}')).toBeGreaterThan(0);
+  });
+
+  it('counts backend failures by the error the client got', async () => {
+    expect(await call('/down')).toBe(502);
+    expect(await call('/down')).toBe(502);
+    const m = await scrape();
+    expect(m.get('apigw_backend_failures_total{api="down",error="BadGateway"}')).toBe(2);
+    expect(m.get('apigw_requests_total{api="down",code="502"}')).toBe(2);
+  });
+
+  it('shows requests in flight and the function worker pool state', async () => {
+    const slow = call('/fn?ms=800');
+    // Wait until the invocation runs in a worker.
+    let m = await scrape();
+    for (let i = 0; i < 100 && m.get('apigw_function_workers_busy{function="default/sleepy/$LATEST"}') !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      m = await scrape();
+    }
+    expect(m.get('apigw_function_workers_busy{function="default/sleepy/$LATEST"}')).toBe(1);
+    expect(m.get('apigw_function_workers{function="default/sleepy/$LATEST"}')).toBe(1);
+    expect(m.get('apigw_function_queue{function="default/sleepy/$LATEST"}')).toBe(0);
+    // The scrape itself and the slow call.
+    expect(m.get('apigw_requests_in_flight')).toBe(2);
+    expect(await slow).toBe(200);
+    m = await scrape();
+    expect(m.get('apigw_function_workers_busy{function="default/sleepy/$LATEST"}')).toBe(0);
+    expect(m.get('apigw_requests_in_flight')).toBe(1);
+  });
+});
