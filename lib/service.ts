@@ -4,8 +4,7 @@
  * of its deployment target (by default a Docker image and container).
  */
 import { createHash } from 'node:crypto';
-import { Aspects, TerraformAsset, TerraformStack, AssetType, type IAspect } from 'cdktf';
-import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Aspects, TerraformAsset, AssetType, type IAspect } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import {
   DEFAULT_LIMITS,
@@ -114,10 +113,12 @@ export class Service extends Construct {
   private memo: { config: GatewayConfig; bundles: FunctionBundle[]; issues: ConfigIssue[] } | undefined;
   private staged: BuildContext | undefined;
   private deployed = false;
+  private readonly target: DeploymentTarget;
 
   constructor(scope: Construct, id: string, props: ServiceProps = {}) {
     super(scope, id);
     this.props = props;
+    this.target = props.deployment ?? new DockerContainerTarget();
     this.serviceName = props.serviceName ?? id;
     this.keyPairs = [...(props.keyPairs ?? [])];
     this.usagePlans = [...(props.usagePlans ?? [])];
@@ -232,10 +233,7 @@ export class Service extends Construct {
       if (api) return `[${api.node.path}] ${(m?.[2] ?? '/').slice(1) || 'api'}: ${issue.message}`;
       return `[${this.node.path}] ${issue.field.slice(1) || 'config'}: ${issue.message}`;
     });
-    const stack = TerraformStack.of(this);
-    if (!stack.node.findAll().some((c) => c instanceof DockerProvider) && !this.props.deployment) {
-      errors.push(Messages.noDockerProvider(stack.node.path));
-    }
+    errors.push(...this.target.validate(this));
     for (const { where, secret } of this.secrets()) {
       const v = secret.variable;
       if (v && (v as unknown as { sensitive?: boolean }).sensitive !== true) {
@@ -301,6 +299,6 @@ export class Service extends Construct {
       healthPath: config.service.healthPath,
       shutdownGraceSeconds: Math.ceil(config.service.limits.shutdownGraceMs / 1000),
     };
-    (this.props.deployment ?? new DockerContainerTarget()).deploy(this, artifact);
+    this.target.deploy(this, artifact);
   }
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Container } from '@cdktf/provider-docker/lib/container';
 import type { Construct } from 'constructs';
 import { gatewayImage } from './image';
-import { DeploymentTarget, GATEWAY_ENTRY, type GatewayArtifact } from './target';
+import { DeploymentTarget, GATEWAY_ENTRY, requireDockerProvider, type GatewayArtifact } from './target';
 
 /** Options of {@link DeploymentTarget.dockerContainer}. */
 export interface DockerContainerOptions {
@@ -41,6 +41,10 @@ export function healthcheckSpec(): {
 export class DockerContainerTarget extends DeploymentTarget {
   constructor(private readonly options: DockerContainerOptions = {}) {
     super();
+  }
+
+  override validate(scope: Construct): string[] {
+    return requireDockerProvider(scope);
   }
 
   deploy(scope: Construct, artifact: GatewayArtifact): void {

@@ -1,3 +1,4 @@
 export * from './target';
 export * from './image';
 export * from './docker-container';
+export * from './swarm-service';

@@ -1,5 +1,7 @@
 /** Where a service's gateway runs. The image and config are the same for every target. */
-import type { TerraformAsset } from 'cdktf';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { TerraformStack, type TerraformAsset } from 'cdktf';
+import { Messages } from '../messages';
 import type { Construct } from 'constructs';
 
 /** A listener the deployment must publish. */
@@ -40,6 +42,19 @@ export interface GatewayArtifact {
 export abstract class DeploymentTarget {
   /** Declares the target's resources under `scope`. */
   abstract deploy(scope: Construct, artifact: GatewayArtifact): void;
+
+  /** Problems with the stack this target deploys into (for example a missing provider), reported at synth. */
+  validate(_scope: Construct): string[] {
+    return [];
+  }
+}
+
+/** The Docker targets need the docker provider in the stack. */
+export function requireDockerProvider(scope: Construct): string[] {
+  const stack = TerraformStack.of(scope);
+  return stack.node.findAll().some((c) => c instanceof DockerProvider)
+    ? []
+    : [Messages.noDockerProvider(stack.node.path)];
 }
 
 /** The image's entry point, as the health check invokes it. */
