@@ -273,7 +273,6 @@ describeWithDocker('Swarm target on a real swarm', () => {
     await Promise.all([clients, refresher]);
 
     const total = [...seen.values()].reduce((a, b) => a + b, 0);
-    // eslint-disable-next-line no-console
     console.log(
       `swarm rollout: ${total} requests answered (${JSON.stringify(Object.fromEntries(seen))}), ${retried} connections retried, ${failures.length} failed`,
     );
