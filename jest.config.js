@@ -17,5 +17,5 @@ module.exports = {
   ],
   coverageReporters: ['text-summary', 'lcov'],
   // Only goes up: raise it when coverage rises.
-  coverageThreshold: { global: { lines: 85 } },
+  coverageThreshold: { global: { lines: 90 } },
 };
