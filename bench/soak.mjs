@@ -201,7 +201,9 @@ await pool.close();
 
 const total = Object.values(counts).reduce((a, b) => a + b, 0);
 const elapsed = (Date.now() - started) / 1000;
-console.log(`## Soak: ${HTTP_CONNECTIONS} HTTP + ${WS_CONNECTIONS} WebSocket connections for ${elapsed.toFixed(0)} s\n`);
+console.log(
+  `## Soak: ${HTTP_CONNECTIONS} HTTP + ${WS_CONNECTIONS} WebSocket connections for ${elapsed.toFixed(0)} s\n`,
+);
 console.log('| API | completed |\n|---|---:|');
 for (const [k, v] of Object.entries(counts)) console.log(`| ${k} | ${v} |`);
 console.log(`| **all** | ${total} (${(total / elapsed).toFixed(0)}/s) |\n`);

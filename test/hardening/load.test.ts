@@ -156,9 +156,7 @@ describe('the gateway process under load', () => {
     expect(outcome.lost).toEqual([]);
     expect(outcome.ok).toBeGreaterThan(100);
     // Every request the gateway logged was answered 200, and each reached a client.
-    const answered = child.log
-      .filter((l) => l.includes('"requestId"'))
-      .map((l) => JSON.parse(l) as { status: number });
+    const answered = child.log.filter((l) => l.includes('"requestId"')).map((l) => JSON.parse(l) as { status: number });
     expect(answered.filter((l) => l.status !== 200)).toEqual([]);
     expect(answered.length).toBe(outcome.ok + 1 /* the readiness probe */);
   });
