@@ -25,6 +25,12 @@ export function compileParams(api: ApiConfig): ParamChecker {
   const declared: readonly Parameter[] = api.parameters.map((p) =>
     p.in === 'header' ? { ...p, name: p.name.toLowerCase() } : p,
   );
+  // Query defaults are encoded once here, so a defaulted request appends text instead of rebuilding its query.
+  const encodedDefault = new Map<Parameter, string>();
+  for (const p of declared) {
+    if (p.in === 'query' && p.default !== undefined)
+      encodedDefault.set(p, new URLSearchParams([[p.name, p.default]]).toString());
+  }
   return (sources) => {
     const out: RequestParams = { path: {}, query: {}, header: {} };
     // Path placeholders are always forwarded, declared or not.
@@ -46,7 +52,13 @@ export function compileParams(api: ApiConfig): ParamChecker {
       if (value === undefined || value === '') {
         if (p.default !== undefined) {
           value = p.default;
-          if (p.in === 'query') out.queryDefaulted = true;
+          if (p.in === 'query') {
+            if (sources.query.has(p.name)) out.queryRewrite = true;
+            else {
+              const pair = encodedDefault.get(p) as string;
+              out.queryAppend = out.queryAppend === undefined ? pair : `${out.queryAppend}&${pair}`;
+            }
+          }
         } else if (p.required) return invalid(`${LOCATION_WORD[p.in]} "${p.name}" is required`);
         else continue;
       }

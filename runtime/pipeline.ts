@@ -22,8 +22,10 @@ export interface RequestParams {
   readonly path: Record<string, string>;
   readonly query: Record<string, string>;
   readonly header: Record<string, string>;
-  /** True when a declared query parameter was absent and got its default (the backend query must be rebuilt). */
-  queryDefaulted?: boolean;
+  /** Defaults of absent query parameters, form-encoded (`a=1&b=2`), to append to the backend query. */
+  queryAppend?: string;
+  /** A query parameter was present but empty and got its default: the backend query must be rebuilt. */
+  queryRewrite?: boolean;
 }
 
 export interface RequestContext {

@@ -44,7 +44,7 @@ export function compileMapping(
     const setHeaders: Record<string, string> = {};
     const removeHeaders: string[] = [];
 
-    if (touchesQuery || params.queryDefaulted) {
+    if (touchesQuery || params.queryRewrite) {
       query = new URLSearchParams(rawQuery);
       // Declared query parameters after defaults.
       for (const [k, v] of Object.entries(params.query)) query.set(k, v);
@@ -68,7 +68,13 @@ export function compileMapping(
       ? template.replace(TEMPLATE_PARAM, (_, name: string) => encodeURIComponent(pathValues[name] ?? ''))
       : template;
     if (rest) path = path.endsWith('/') && rest.startsWith('/') ? path + rest.slice(1) : path + rest;
-    const qs = query ? query.toString() : rawQuery;
+    const qs = query
+      ? query.toString()
+      : params.queryAppend === undefined
+        ? rawQuery
+        : rawQuery
+          ? `${rawQuery}&${params.queryAppend}`
+          : params.queryAppend;
     return { path: qs ? `${path}?${qs}` : path, setHeaders, removeHeaders };
 
     function remove(where: ParamLocation, name: string): void {

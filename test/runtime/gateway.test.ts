@@ -47,6 +47,12 @@ beforeAll(async () => {
         frontend: { type: 'http', rawPath: '=/upload', match: 'exact', path: '/upload', method: 'POST' },
       }),
       api('static', '^~/static/', http(backend.origin, '/files/')),
+      api('search', '=/search', http(backend.origin, '/s'), {
+        parameters: [
+          { name: 'page', in: 'query', type: 'int', required: false, default: '1' },
+          { name: 'sort', in: 'query', type: 'string', required: false, default: 'a b' },
+        ],
+      }),
       api('slow', '=/slow', http(slow.origin, '/', { timeoutMs: 200 })),
       api('stall', '=/stall', http(slow.origin, '/stall-body', { timeoutMs: 300 })),
       api('down', '=/down', http('http://127.0.0.1:1', '/')),
@@ -101,6 +107,16 @@ describe('HTTP pipeline', () => {
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-api-requestid']).toBe(r.headers['x-api-requestid']);
+  });
+
+  it.each([
+    ['/search', '/s?page=1&sort=a+b'],
+    ['/search?x=%20y', '/s?x=%20y&page=1&sort=a+b'],
+    ['/search?page=3', '/s?page=3&sort=a+b'],
+    // Present but empty: the default replaces the empty value.
+    ['/search?page=&x=1', '/s?page=1&x=1&sort=a+b'],
+  ])('sends query defaults to the backend: %s → %s', async (path, backendUrl) => {
+    expect((await get(path)).json()).toMatchObject({ url: backendUrl });
   });
 
   it('removes headers named in Connection before forwarding', async () => {
