@@ -200,6 +200,150 @@ async function proxyBenchmarks() {
   return lines.join('\n');
 }
 
+async function functionBenchmark() {
+  const port = nextPort++;
+  const fnDir = mkdtempSync(join(work, 'fn-'));
+  writeFileSync(join(fnDir, 'index.js'), 'exports.main = async () => ({ ok: true });');
+  const config = gatewayConfig(port, 9, false);
+  const scf = (name, path) => ({
+    ...config.apis[0],
+    name,
+    frontend: { type: 'http', rawPath: `=${path}`, match: 'exact', path, method: 'GET' },
+    cors: null,
+    parameters: [],
+    backend: {
+      type: 'scf',
+      responseIntegration: false,
+      function: {
+        namespace: 'default',
+        functionName: 'trivial',
+        version: '$LATEST',
+        timeoutMs: 10000,
+        source: { type: 'bundled', dir: fnDir, handler: 'index.main', memoryMb: 64 },
+      },
+    },
+  });
+  config.apis = [
+    scf('fn', '/fn'),
+    {
+      ...scf('mock', '/mock'),
+      backend: { type: 'mock', statusCode: 200, headers: {}, body: '{"ok":true}', isBase64Encoded: false },
+    },
+  ];
+  const file = join(work, `gateway-fn-${port}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  await spawnListening(process.execPath, [join(dist, 'runtime-bundle', 'gateway.js'), 'serve', '--config', file], port);
+  const rows = [];
+  for (const [name, path] of [
+    ['bundled function (worker threads), trivial handler', '/fn'],
+    ['mock backend (no backend I/O), for reference', '/mock'],
+  ]) {
+    const url = `http://127.0.0.1:${port}${path}`;
+    wrk(url);
+    const runs = [];
+    for (let round = 0; round < ROUNDS; round++) runs.push(wrk(url));
+    rows.push(
+      `| ${name} | ${Math.round(median(runs.map((r) => r.rps)))} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ${median(runs.map((r) => r.p99)).toFixed(2)} |`,
+    );
+  }
+  stopAll();
+  return [
+    `### Function invocations through the gateway, wrk -t2 -c${CONNECTIONS} -d${DURATION}`,
+    '',
+    '| API | invocations/s | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+async function webSocketBenchmark() {
+  const { WebSocket } = require('ws');
+  const backend = await forkReady(join(root, 'bench', 'ws-backend.mjs'), ['0']);
+  const port = nextPort++;
+  const config = gatewayConfig(port, 9, false);
+  config.apis = [
+    {
+      ...config.apis[0],
+      name: 'ws',
+      frontend: { type: 'websocket', rawPath: '=/ws', match: 'exact', path: '/ws', method: 'GET' },
+      cors: null,
+      parameters: [],
+      backend: {
+        type: 'websocket',
+        origin: `ws://127.0.0.1:${backend.port}`,
+        path: '/',
+        connectTimeoutMs: 5000,
+        parameterMappings: [],
+        constants: [],
+        maxMessageBytes: 1024 * 1024,
+      },
+    },
+  ];
+  const file = join(work, `gateway-ws-${port}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  await spawnListening(process.execPath, [join(dist, 'runtime-bundle', 'gateway.js'), 'serve', '--config', file], port);
+  const seconds = Number.parseFloat(DURATION) || 5;
+  // CONNECTIONS clients, each sending a 64-byte message and waiting for its echo, for `seconds`.
+  const run = async (url) => {
+    const sockets = await Promise.all(
+      Array.from({ length: CONNECTIONS }, () => {
+        const ws = new WebSocket(url);
+        return new Promise((resolve, reject) => {
+          ws.once('open', () => resolve(ws));
+          ws.once('error', reject);
+        });
+      }),
+    );
+    const payload = Buffer.alloc(64, 'x');
+    const rtts = [];
+    const end = Date.now() + seconds * 1000;
+    await Promise.all(
+      sockets.map(async (ws) => {
+        while (Date.now() < end) {
+          const t0 = process.hrtime.bigint();
+          await new Promise((resolve) => {
+            ws.once('message', resolve);
+            ws.send(payload);
+          });
+          rtts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+        ws.close(1000);
+      }),
+    );
+    rtts.sort((a, b) => a - b);
+    return {
+      rate: rtts.length / seconds,
+      p50: rtts[Math.floor(rtts.length * 0.5)],
+      p99: rtts[Math.floor(rtts.length * 0.99)],
+    };
+  };
+  const targets = [
+    ['backend directly', `ws://127.0.0.1:${backend.port}/`],
+    ['through cdktf-apigw', `ws://127.0.0.1:${port}/ws`],
+  ];
+  const results = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < targets.length; i++) results[i].push(await run(targets[i][1]));
+  }
+  const rows = targets.map(([name], i) => ({
+    name,
+    rate: median(results[i].map((r) => r.rate)),
+    p50: median(results[i].map((r) => r.p50)),
+    p99: median(results[i].map((r) => r.p99)),
+  }));
+  stopAll();
+  const [direct, gateway] = rows;
+  return [
+    `### WebSocket echo, ${CONNECTIONS} connections each sending 64-byte messages one at a time for ${seconds} s, median of ${ROUNDS} rounds`,
+    '',
+    '| Target | round trips/s | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${Math.round(r.rate)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`),
+    '',
+    `Added by the gateway: ${(gateway.p50 - direct.p50).toFixed(3)} ms at p50, ${(gateway.p99 - direct.p99).toFixed(3)} ms at p99; ${(gateway.rate / direct.rate).toFixed(2)}× the direct rate.`,
+  ].join('\n');
+}
+
 function routerBenchmarks() {
   const { Router } = require(join(dist, 'runtime', 'router.js'));
   const make = (n) => {
@@ -321,6 +465,8 @@ function synthBenchmark() {
 
 const sections = [];
 if (process.env.BENCH_SKIP_PROXY !== '1') sections.push(await proxyBenchmarks());
+sections.push(await functionBenchmark());
+sections.push(await webSocketBenchmark());
 sections.push(routerBenchmarks());
 sections.push(await startupBenchmark());
 sections.push(synthBenchmark());
