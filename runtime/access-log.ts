@@ -19,6 +19,14 @@ export interface AccessLogEntry {
 
 export type LogSink = (text: string) => void;
 
+/** Characters that never need escaping in a JSON string. */
+const JSON_SAFE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A JSON string literal of `value`: quoted as is when nothing needs escaping. */
+function safe(value: string): string {
+  return JSON_SAFE.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
 /** Lines are flushed at least this often, or when this much text is waiting. */
 const FLUSH_MS = 50;
 const FLUSH_BYTES = 64 * 1024;
@@ -29,7 +37,8 @@ export class AccessLog {
   private lastMs = 0;
   private lastIso = '';
 
-  constructor(private readonly sink: LogSink | undefined = (t) => process.stdout.write(t)) {}
+  /** `undefined` turns the log off. */
+  constructor(private readonly sink: LogSink | undefined) {}
 
   get enabled(): boolean {
     return this.sink !== undefined;
@@ -45,15 +54,17 @@ export class AccessLog {
     return this.lastIso;
   }
 
-  // HOT PATH: one line per request, built by hand; only the path and the API name can hold
-  // text from outside, and both go through JSON.stringify.
+  // HOT PATH: one line per request, built by hand. Every field is JSON-safe by construction — the
+  // method is an HTTP token (Node's parser), the path is normalised (RFC 3986 characters and %XX
+  // only), API names match the config's name pattern, the id and time are ours — so nothing needs
+  // escaping; `safe` re-checks the fields a client influences and escapes them if ever needed.
   write(entry: AccessLogEntry): void {
     if (!this.sink) return;
     this.buffer +=
-      `{"time":"${entry.time}","requestId":"${entry.requestId}","method":${JSON.stringify(entry.method)},` +
-      `"path":${JSON.stringify(entry.path)},"api":${entry.api === null ? 'null' : JSON.stringify(entry.api)},` +
+      `{"time":"${entry.time}","requestId":"${entry.requestId}","method":${safe(entry.method)},` +
+      `"path":${safe(entry.path)},"api":${entry.api === null ? 'null' : safe(entry.api)},` +
       `"status":${entry.status},"durationMs":${entry.durationMs},"backendMs":${entry.backendMs},` +
-      `"clientIp":${JSON.stringify(entry.clientIp)}}\n`;
+      `"clientIp":${safe(entry.clientIp)}}\n`;
     if (this.buffer.length >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);

@@ -56,7 +56,7 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 60_000,
     connect: { timeout: 10_000 },
-    // Per-request timeouts come from each API; these only bound what is left.
+    // Each HTTP backend request runs the API's own timer; remote functions pass their own timeouts.
     headersTimeout: 0,
     bodyTimeout: 0,
   });

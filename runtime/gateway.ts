@@ -32,7 +32,7 @@ import { createServer as createHttpsServer } from 'node:https';
 
 export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** Access-log sink; `null` turns the access log off. Default: stdout. */
+  /** Access-log sink; `null` turns the access log off. Default: stdout, unless APIGW_ACCESS_LOG=off. */
   readonly accessLog?: LogSink | null;
   /** Show function error stacks to clients. Default: APIGW_DEBUG=1. */
   readonly debug?: boolean;
@@ -54,7 +54,11 @@ export class Gateway {
     this.env = options.env ?? process.env;
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
     const sink =
-      options.accessLog === undefined ? (t: string) => process.stdout.write(t) : (options.accessLog ?? undefined);
+      options.accessLog !== undefined
+        ? (options.accessLog ?? undefined)
+        : this.env.APIGW_ACCESS_LOG === 'off'
+          ? undefined
+          : (t: string) => process.stdout.write(t);
     const https = compiled.loaded.config.service.listeners.https;
     this.state = {
       current: compiled,
