@@ -15,7 +15,13 @@ let compiled: ReturnType<Ajv['compile']> | undefined;
 
 function schemaValidator(): ReturnType<Ajv['compile']> {
   // Compiled on first use, not at import: the CLI's other commands should not pay for it.
-  compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(GatewayConfig);
+  compiled ??= new Ajv({
+    allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+    // The validator runs once per config load; optimising its code costs more start-up time (~50 ms) than it saves.
+    code: { optimize: false },
+  }).compile(GatewayConfig);
   return compiled;
 }
 
