@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
@@ -16,6 +15,7 @@ import { request } from 'undici';
 import { Auth, FunctionCode, MockBackend, ScfBackend, Secret, Service } from '../../lib';
 import { signRequest } from '../../runtime/auth/sign';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
+import { freePort } from '../helpers/servers';
 
 const SECRET = 'container-test-secret-value';
 
@@ -31,16 +31,6 @@ interface Synth {
     destroy_grace_seconds: number;
     restart: string;
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function synth(port: number, fnDir: string, body = 'ok'): Synth {

@@ -8,7 +8,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
@@ -18,6 +17,7 @@ import { request } from 'undici';
 import { FunctionCode, MockBackend, ScfBackend, Service } from '../../lib';
 import { KubernetesTarget } from '../../lib/deploy/kubernetes';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
+import { freePort } from '../helpers/servers';
 
 interface Container {
   image: string;
@@ -41,16 +41,6 @@ interface Synth {
     termination_grace_period_seconds: number;
     container: Container[];
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function synth(port: number, fnDir: string, version: string): Synth {

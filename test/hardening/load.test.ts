@@ -6,13 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../../model';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
-import { echo, startBackend, type Backend } from '../helpers/servers';
+import { echo, freePort, startBackend, type Backend } from '../helpers/servers';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'runtime-bundle', 'gateway.js');
 const CONNECTIONS = 20;
@@ -23,14 +22,6 @@ beforeAll(async () => {
   backend = await startBackend(echo);
 });
 afterAll(() => backend.close());
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Child {
   readonly proc: ChildProcess;

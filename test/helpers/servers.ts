@@ -1,6 +1,7 @@
 /** Real servers on 127.0.0.1 for tests, and a running gateway built from a config document. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,4 +70,13 @@ export async function startGateway(
   const { http } = await gateway.listen();
   const port = (http as AddressInfo).port;
   return { gateway, base: `http://127.0.0.1:${port}`, port, dir: folder, logs, close: () => gateway.close() };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for processes that must be told their port). */
+export async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
 }

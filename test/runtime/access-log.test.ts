@@ -2,12 +2,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { AccessLog } from '../../runtime/access-log';
 import { api, gatewayConfig, mock } from '../helpers/config';
+import { freePort } from '../helpers/servers';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'runtime-bundle', 'gateway.js');
 
@@ -37,10 +37,7 @@ describe('AccessLog', () => {
 });
 
 async function serveOnce(env: NodeJS.ProcessEnv): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
+  const port = await freePort();
   const file = join(mkdtempSync(join(tmpdir(), 'apigw-log-')), 'gateway.json');
   writeFileSync(
     file,

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../../model';
+import { GatewayError } from '../../../runtime/errors';
 import type { HttpBackendHandler, Identity, RequestContext, RequestParams } from '../../../runtime/pipeline';
 import { api, gatewayConfig } from '../../helpers/config';
 
@@ -97,4 +98,14 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
         server.close(() => r());
       }),
   };
+}
+
+/** The GatewayError a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failure(p: Promise<unknown>): Promise<GatewayError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(err)}`);
+  return err;
 }

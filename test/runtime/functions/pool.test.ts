@@ -1,7 +1,6 @@
 /** Worker pools running real handler code from disk. */
-import { GatewayError } from '../../../runtime/errors';
 import { FunctionThrew, WorkerPool, type PoolOptions } from '../../../runtime/functions/pool';
-import { writeCode } from './harness';
+import { failure, writeCode } from './harness';
 
 const CODE = `
 exports.echo = async (event, context) => ({ event, context });
@@ -35,15 +34,6 @@ function pool(handler: string, extra: Partial<PoolOptions> = {}): WorkerPool {
   });
   pools.push(p);
   return p;
-}
-
-async function failure(p: Promise<unknown>): Promise<GatewayError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(err)}`);
-  return err;
 }
 
 beforeAll(() => {

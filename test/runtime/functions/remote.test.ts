@@ -4,9 +4,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { RemoteFunctionSource } from '../../../model';
-import { GatewayError } from '../../../runtime/errors';
 import { invokeRemote } from '../../../runtime/functions/remote';
 import { startBackend, type Backend } from '../../helpers/servers';
+import { failure } from './harness';
 
 interface Seen {
   readonly url: string | undefined;
@@ -65,15 +65,6 @@ const source = (path: string, headers: Record<string, string> = {}): RemoteFunct
   url: endpoint.origin + path,
   headers,
 });
-
-async function failure(p: Promise<unknown>): Promise<GatewayError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(err)}`);
-  return err;
-}
 
 describe('remote functions', () => {
   it('GIVEN an endpoint WHEN invoked THEN the event is POSTed as JSON with the configured headers and the JSON result returned', async () => {
