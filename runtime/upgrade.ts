@@ -19,8 +19,17 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
   const { limits } = config.service;
   const info = requestInfo(req);
   socket.on('error', () => socket.destroy());
-  const refuse = (err: GatewayError, extra?: Record<string, string>): void =>
+  // Upgrades count in the same metrics as HTTP requests: by API and status (101 when opened).
+  let apiName: string | null = null;
+  const record = (status: number, backendFailure?: string): void => {
+    state.metrics.record(apiName, status, Number(process.hrtime.bigint() - info.startedAt) / 1e9);
+    if (backendFailure !== undefined && apiName !== null && status >= 500)
+      state.metrics.backendFailure(apiName, backendFailure);
+  };
+  const refuse = (err: GatewayError, extra?: Record<string, string>): void => {
     rejectUpgrade(socket, info.requestId, err, extra);
+    record(err.status);
+  };
 
   if (state.draining) return refuse(new GatewayError(Errors.ServiceUnavailable));
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
@@ -36,6 +45,7 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
     return refuse(new GatewayError(Errors.MethodNotAllowed, undefined, { allow: match.allow.join(', ') }));
   }
   const compiled = gw.apis.get(match.api);
+  if (compiled) apiName = compiled.api.name;
   if (!compiled?.ws) {
     return refuse(new GatewayError(Errors.BadRequest, `${normal.path} is not a WebSocket API`));
   }
@@ -70,6 +80,7 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
       forwardHeaders: identity?.forwardHeaders,
       responseHeaders: cors,
       identity,
+      answered: record,
     });
   };
   if (!compiled.auth) return proceed(undefined);

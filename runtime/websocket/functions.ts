@@ -76,13 +76,15 @@ export function createWebSocketFunctions(
       register.then(
         (verdict) => {
           if (refused(verdict)) {
-            return rejectUpgrade(
+            rejectUpgrade(
               input.socket,
               input.requestId,
               new GatewayError(Errors.Forbidden, 'the registration function refused the connection'),
             );
+            return input.answered(403);
           }
           wss.handleUpgrade(input.req as IncomingMessage, input.socket, input.head, (ws) => {
+            input.answered(101);
             live.add(ws);
             env.registry.add(connectionId, ws);
             let queue: Promise<unknown> = Promise.resolve();
@@ -113,12 +115,11 @@ export function createWebSocketFunctions(
             });
           });
         },
-        (err: unknown) =>
-          rejectUpgrade(
-            input.socket,
-            input.requestId,
-            err instanceof GatewayError ? err : new GatewayError(Errors.FunctionError),
-          ),
+        (err: unknown) => {
+          const failure = err instanceof GatewayError ? err : new GatewayError(Errors.FunctionError);
+          rejectUpgrade(input.socket, input.requestId, failure);
+          input.answered(failure.status, failure.def.code);
+        },
       );
     },
     async close() {

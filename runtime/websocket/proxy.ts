@@ -39,6 +39,11 @@ export interface UpgradeInput {
   readonly responseHeaders: Readonly<Record<string, string>> | undefined;
   /** Who the caller is (for function backends' events). */
   readonly identity: Identity | undefined;
+  /**
+   * Called once the upgrade is answered: 101 when the connection opened, or
+   * the error status, with the error code when the backend (or function) failed.
+   */
+  readonly answered: (status: number, backendFailure?: string) => void;
 }
 
 export interface WebSocketProxy {
@@ -108,6 +113,7 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
         settled = true;
         upstream.terminate();
         rejectUpgrade(socket, requestId, err, input.responseHeaders ? { ...input.responseHeaders } : {});
+        input.answered(err.status, err.def.code);
       };
       socket.once('close', () => {
         if (!settled) {
@@ -136,6 +142,7 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
         upstream.removeAllListeners('error');
         if (upstream.protocol) chosenProtocol.set(req, upstream.protocol);
         wss.handleUpgrade(req, socket, head, (client) => {
+          input.answered(101);
           live.add(client);
           live.add(upstream);
           bridge(client, upstream);

@@ -2,13 +2,36 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { ApiConfig } from '../../model';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
 import { startGateway, type RunningGateway } from '../helpers/servers';
 
 let gw: RunningGateway;
+let wss: WebSocketServer;
+
+const wsApi = (name: string, path: string, origin: string): ApiConfig =>
+  api(
+    name,
+    `=${path}`,
+    {
+      type: 'websocket',
+      origin,
+      path: '/',
+      connectTimeoutMs: 1000,
+      parameterMappings: [],
+      constants: [],
+      maxMessageBytes: 1024,
+    },
+    { frontend: { type: 'websocket', rawPath: `=${path}`, match: 'exact', path, method: 'GET' } },
+  );
 
 beforeAll(async () => {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(wss, 'listening');
   const dir = mkdtempSync(join(tmpdir(), 'apigw-metrics-'));
   mkdirSync(join(dir, 'fn'));
   writeFileSync(
@@ -19,6 +42,8 @@ beforeAll(async () => {
     gatewayConfig(
       [
         api('hello', '=/hello', mock('"hi"')),
+        wsApi('live', '/live', `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`),
+        wsApi('gone', '/gone', 'ws://127.0.0.1:1'),
         api('down', '=/down', http('http://127.0.0.1:1', '/')),
         api('fn', '=/fn', {
           type: 'scf',
@@ -39,7 +64,11 @@ beforeAll(async () => {
   );
 });
 
-afterAll(() => gw.close());
+afterAll(async () => {
+  await gw.close();
+  for (const c of wss.clients) c.terminate();
+  await new Promise<void>((r) => wss.close(() => r()));
+});
 
 async function scrape(): Promise<Map<string, number>> {
   const res = await request(`${gw.base}/__apigw/metrics`);
@@ -99,5 +128,21 @@ describe('metrics', () => {
     m = await scrape();
     expect(m.get('apigw_function_workers_busy{function="default/sleepy/$LATEST"}')).toBe(0);
     expect(m.get('apigw_requests_in_flight')).toBe(1);
+  });
+
+  it('counts WebSocket upgrades: 101 when opened, and backend failures when the backend is unreachable', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/live`);
+    await once(ws, 'open');
+    ws.close(1000);
+    await once(ws, 'close');
+    const refused = new WebSocket(`ws://127.0.0.1:${gw.port}/gone`);
+    refused.on('error', () => undefined);
+    const [, res] = (await once(refused, 'unexpected-response')) as [unknown, { statusCode: number; resume(): void }];
+    expect(res.statusCode).toBe(502);
+    res.resume();
+    const m = await scrape();
+    expect(m.get('apigw_requests_total{api="live",code="101"}')).toBe(1);
+    expect(m.get('apigw_requests_total{api="gone",code="502"}')).toBe(1);
+    expect(m.get('apigw_backend_failures_total{api="gone",error="BadGateway"}')).toBe(1);
   });
 });
