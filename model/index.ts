@@ -3,3 +3,5 @@ export * from './path-syntax';
 export * from './rules';
 export * from './validate';
 export * from './canonical';
+export * from './admin';
+export * from './bundle-hash';

@@ -252,6 +252,9 @@ function checkService(config: GatewayConfig, add: Add): void {
   if (!http && !https) add('/service/listeners', 'a service needs an HTTP or an HTTPS listener');
   if (http && https && http.port !== 0 && http.port === https.port && http.host === https.host)
     add('/service/listeners/https/port', `HTTP and HTTPS cannot both listen on port ${http.port}`);
+  const admin = service.admin;
+  if (admin && admin.port !== 0 && [http?.port, https?.port].includes(admin.port))
+    add('/service/admin/port', `the admin listener cannot share port ${admin.port} with a public listener`);
   if (http?.redirectToHttps && !https)
     add('/service/listeners/http/redirectToHttps', 'redirecting to HTTPS needs an HTTPS listener');
   if (

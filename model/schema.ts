@@ -94,6 +94,11 @@ export const BundledFunctionSource = Type.Object(
     /** `file.export`, for example `index.main_handler`. */
     handler: Type.String({ pattern: '^[A-Za-z0-9_./-]+\\.[A-Za-z_$][A-Za-z0-9_$]*$' }),
     memoryMb: Type.Integer({ minimum: 16, maximum: 4096 }),
+    /**
+     * Content hash of the code folder (`bundleHash` in `bundle-hash.ts`): set at synth, checked at load,
+     * and the name under which the admin API stores the code of a live-applied config.
+     */
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
   },
   { additionalProperties: false },
 );
@@ -335,6 +340,17 @@ export const Limits = Type.Object(
   { additionalProperties: false },
 );
 
+export const AdminListener = Type.Object(
+  {
+    /** Address to bind; loopback unless the admin port is published to the host's loopback only. */
+    host: Type.String(),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** Bearer token every admin request must present (compared in constant time). */
+    token: SecretRef,
+  },
+  { additionalProperties: false },
+);
+
 export const Service = Type.Object(
   {
     name: Name,
@@ -353,6 +369,11 @@ export const Service = Type.Object(
     usagePlans: Type.Array(UsagePlan),
     /** Token that backends present to push to or close WebSocket connections by id. */
     connectionsAdminToken: Type.Optional(SecretRef),
+    /**
+     * The admin listener (live config apply, see `admin.ts`): off when absent, never on a public
+     * listener. Like the listeners, it is bound at start and a reload or apply cannot move it.
+     */
+    admin: Type.Optional(AdminListener),
   },
   { additionalProperties: false },
 );
@@ -395,6 +416,7 @@ export type CertificateConfig = Static<typeof Certificate>;
 export type KeyPairConfig = Static<typeof KeyPair>;
 export type UsagePlanConfig = Static<typeof UsagePlan>;
 export type ListenersConfig = Static<typeof Listeners>;
+export type AdminListenerConfig = Static<typeof AdminListener>;
 export type LimitsConfig = Static<typeof Limits>;
 export type ServiceConfig = Static<typeof Service>;
 export type GatewayConfig = Static<typeof GatewayConfig>;
