@@ -22,6 +22,11 @@
  * The applied config is the config document without the parts bound at
  * start (`service.listeners`, `service.admin`): those come from the config
  * file the gateway was started with and need a restart to change.
+ *
+ * Function code: in an applied config every bundled source carries `sha256`;
+ * the gateway runs the code it holds under that name (uploaded first with
+ * PUT /v1/bundles/<sha256>; BundleMissing otherwise) and keeps `dir` only as
+ * given, so GET returns the document exactly as applied.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Api, Service } from './schema';
