@@ -20,7 +20,7 @@
  * one changes nothing.
  *
  * The applied config is the config document without the parts bound at
- * start (`service.listeners`, `service.admin`): those come from the config
+ * start (`service.listeners`, `service.admin`, `service.healthPath`): those come from the config
  * file the gateway was started with and need a restart to change.
  *
  * Function code: in an applied config every bundled source carries `sha256`;
@@ -35,8 +35,12 @@ export const ADMIN_PREFIX = '/v1';
 export const ADMIN_CONFIG_PATH = `${ADMIN_PREFIX}/config`;
 export const ADMIN_BUNDLES_PATH = `${ADMIN_PREFIX}/bundles/`;
 
-/** Fields of `service` bound at start; an applied config never carries them. */
-export const START_BOUND_SERVICE_FIELDS = ['listeners', 'admin'] as const;
+/**
+ * Fields of `service` bound at start; an applied config never carries them.
+ * The health path is among them because probes (the image's HEALTHCHECK,
+ * Kubernetes probes) are part of the deployment, not of the API config.
+ */
+export const START_BOUND_SERVICE_FIELDS = ['listeners', 'admin', 'healthPath'] as const;
 
 const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
