@@ -8,6 +8,7 @@ export default tseslint.config(
       'cdktf.out/',
       '**/cdktf.out/',
       'coverage/',
+      '.ci/node24/',
       'jest.config.js',
       'examples/**/functions/',
     ],

@@ -94,14 +94,14 @@ export interface ServiceProps {
   readonly usagePlans?: UsagePlanOptions[];
   /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
   readonly connectionsAdminToken?: Secret;
-  /** Base image of the gateway image. @default 'node:20-bookworm-slim' */
+  /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
   readonly baseImage?: string;
   /** Where the gateway runs. @default new DockerContainerTarget() */
   readonly deployment?: DeploymentTarget;
 }
 
 /** The default base image of the runtime. */
-export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';
+export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';
 
 /** One gateway: listeners, stage, keys and usage plans, and its APIs. */
 export class Service extends Construct {

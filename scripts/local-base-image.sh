@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Creates a local base image holding this machine's node binary and the shared
-# libraries it links, for engines that cannot pull node:20-bookworm-slim.
-# Usage: scripts/local-base-image.sh [tag]   (default: cdktf-apigw/local-node:20)
+# Creates a local base image holding a node binary and the shared libraries it
+# links, for engines that cannot pull node:24-bookworm-slim.
+# Usage: [NODE_BIN=/path/to/node] scripts/local-base-image.sh [tag]
+#   NODE_BIN defaults to the node on PATH; tag defaults to cdktf-apigw/local-node:<major of that node>
 set -euo pipefail
-tag="${1:-cdktf-apigw/local-node:20}"
+node_bin="$(readlink -f "${NODE_BIN:-$(command -v node)}")"
+major="$("$node_bin" -p 'process.versions.node.split(".")[0]')"
+tag="${1:-cdktf-apigw/local-node:$major}"
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "$tag exists"
   exit 0
 fi
-node_bin="$(readlink -f "$(command -v node)")"
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/app"

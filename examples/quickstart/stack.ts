@@ -29,7 +29,7 @@ export interface QuickstartOptions {
   readonly wsOrigin?: string;
   /** Gateway HTTP port. @default 8080 */
   readonly port?: number;
-  /** Base image of the gateway image. @default 'node:20-bookworm-slim' */
+  /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
   readonly baseImage?: string;
 }
 

@@ -42,5 +42,5 @@ export function docker(args: string[], options: { cwd?: string; input?: string }
 
 /** The base image tests build on: APIGW_BASE_IMAGE, or the local one made by scripts/local-base-image.sh. */
 export function testBaseImage(): string {
-  return process.env.APIGW_BASE_IMAGE ?? 'cdktf-apigw/local-node:20';
+  return process.env.APIGW_BASE_IMAGE ?? 'cdktf-apigw/local-node:24';
 }
