@@ -19,7 +19,7 @@ export function parsePathSyntax(raw: string): ParsedPath {
   if (raw.startsWith('^~')) return { match: 'prefix', path: requireSlash(raw.slice(2), raw) };
   if (raw.startsWith('~')) {
     const pattern = raw.slice(1);
-    if (pattern.length === 0) throw new Error(`path "${raw}": a regular expression path needs a pattern after "~"`);
+    if (pattern.length === 0) throw new Error(`"${raw}" needs a regular expression after "~"`);
     return { match: 'regex', path: pattern };
   }
   const path = requireSlash(raw, raw);
@@ -46,7 +46,7 @@ export function pathParamNames(template: string): string[] {
 }
 
 function requireSlash(path: string, raw: string): string {
-  if (!path.startsWith('/')) throw new Error(`path "${raw}" must start with "/" (after its match marker, if any)`);
-  if (/[\s?#]/.test(path)) throw new Error(`path "${raw}" must not contain spaces, "?" or "#"`);
+  if (!path.startsWith('/')) throw new Error(`"${raw}" must start with "/" (after its match marker, if any)`);
+  if (/[\s?#]/.test(path)) throw new Error(`"${raw}" must not contain spaces, "?" or "#"`);
   return path;
 }

@@ -5,7 +5,15 @@
  */
 import safeRegex from 'safe-regex2';
 import { pathParamNames } from './path-syntax';
-import type { ApiConfig, GatewayConfig, ParamType, Parameter } from './schema';
+import type {
+  ApiConfig,
+  ConstantParameter,
+  GatewayConfig,
+  ParamType,
+  Parameter,
+  ParameterMapping,
+  UsagePlanConfig,
+} from './schema';
 
 /** One problem in a config document; `field` is a JSON pointer into the document. */
 export interface ConfigIssue {
@@ -56,64 +64,147 @@ export function checkRouteRegex(pattern: string): string | undefined {
   return undefined;
 }
 
-/** Checks an `http(s)://` or `ws(s)://` origin: scheme, host, optional port, and no path, query or fragment. */
-export function checkOrigin(origin: string, schemes: readonly string[]): string | undefined {
+/** What is wrong with a backend origin, or undefined when it is `scheme://host[:port]` with an allowed scheme. */
+export type OriginProblem = 'not-a-url' | 'scheme' | 'path' | 'credentials';
+
+/** Checks an `http(s)://` or `ws(s)://` backend origin: scheme, host, optional port, and nothing else. */
+export function originProblem(origin: string, schemes: readonly string[]): OriginProblem | undefined {
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
-    return `origin "${origin}" is not a valid URL`;
+    return 'not-a-url';
   }
-  if (!schemes.includes(url.protocol.slice(0, -1)))
-    return `origin "${origin}" must start with ${schemes.map((s) => `${s}://`).join(' or ')}`;
+  if (!schemes.includes(url.protocol.slice(0, -1))) return 'scheme';
+  if (url.username || url.password) return 'credentials';
   if (
     (url.pathname !== '/' && url.pathname !== '') ||
     origin.replace(/\/$/, '') !== url.origin ||
     url.search ||
     url.hash
   )
-    return `origin "${origin}" must not have a path, query or fragment (put the path in the backend path)`;
-  if (url.username || url.password) return `origin "${origin}" must not carry credentials`;
+    return 'path';
   return undefined;
 }
 
-/** Every rule beyond the schema, over a whole document. The document must already match the schema. */
-export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
+/** Checks a backend origin; returns a message or undefined when it is valid. */
+export function checkOrigin(origin: string, schemes: readonly string[]): string | undefined {
+  switch (originProblem(origin, schemes)) {
+    case undefined:
+      return undefined;
+    case 'not-a-url':
+      return `origin "${origin}" is not a valid URL`;
+    case 'scheme':
+      return `origin "${origin}" must start with ${schemes.map((s) => `${s}://`).join(' or ')}`;
+    case 'credentials':
+      return `origin "${origin}" must not carry credentials`;
+    case 'path':
+      return `origin "${origin}" must not have a path, query or fragment (put the path in the backend path)`;
+  }
+}
+
+/**
+ * A CORS origin as browsers send it, `scheme://host[:port]`, or a subdomain
+ * pattern `scheme://*.example.com[:port]`. Host names only (the wildcard
+ * stands for one or more labels); IPv6 literals in brackets without a wildcard.
+ */
+const CORS_ORIGIN =
+  /^[a-z][a-z0-9+.-]*:\/\/(?:(?:\*\.)?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
+
+/** True for `*`, an origin (`https://app.example.com:8443`) or a subdomain pattern (`https://*.example.com`). */
+export function isCorsOrigin(origin: string): boolean {
+  if (origin === '*') return true;
+  const m = CORS_ORIGIN.exec(origin);
+  return m !== null && (m[1] === undefined || Number(m[1]) <= 65535);
+}
+
+/**
+ * Which parts of a document may be read by the rules: a JSON pointer is
+ * usable when the schema found nothing wrong at it, above it or below it.
+ * Rules run on every usable part, so one bad field hides no other mistake.
+ */
+export type PartIsValid = (pointer: string) => boolean;
+
+const everyPartValid: PartIsValid = () => true;
+
+/** The gateway's own path namespace; the default health path lives in it. */
+export const RESERVED_PREFIX = '/__apigw/';
+/** Where backends push to WebSocket connections (when a connections admin token is set). */
+export const CONNECTIONS_PATH = `${RESERVED_PREFIX}connections/`;
+
+/** Every rule beyond the schema, over the parts of a document that match the schema. */
+export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = everyPartValid): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (field: string, message: string): void => {
     issues.push({ field, message });
   };
+  if (!isObject(config)) return issues;
+  const apis: ApiConfig[] = Array.isArray(config.apis) ? config.apis : [];
   const names = new Map<string, number>();
   const routes = new Map<string, number>();
+  const serviceValid = (part: string): boolean => valid(`/service/${part}`);
 
-  config.apis.forEach((api, i) => {
+  apis.forEach((api, i) => {
     const at = `/apis/${i}`;
-    const seen = names.get(api.name);
-    if (seen !== undefined) add(`${at}/name`, `API name "${api.name}" is already used by /apis/${seen}`);
-    else names.set(api.name, i);
-
-    const routeKey = `${api.frontend.method} ${api.frontend.match} ${api.frontend.path}`;
-    const sameRoute = routes.get(routeKey);
-    if (sameRoute !== undefined)
-      add(
-        `${at}/frontend/path`,
-        `${api.frontend.method} ${api.frontend.rawPath} is already declared by /apis/${sameRoute}`,
-      );
-    else routes.set(routeKey, i);
-
-    checkFrontend(api, at, add);
-    checkParameters(api, at, add);
-    checkBackend(api, at, add);
-    checkAuth(api, at, add, config);
-    if (
-      api.frontend.match !== 'regex' &&
-      [config.service.healthPath, config.service.metricsPath].includes(api.frontend.path)
-    )
-      add(`${at}/frontend/path`, `path ${api.frontend.path} is reserved by the gateway (health or metrics path)`);
+    const ok = (...parts: string[]): boolean => parts.every((part) => valid(`${at}/${part}`));
+    if (ok('name')) {
+      const seen = names.get(api.name);
+      if (seen !== undefined) add(`${at}/name`, `API name "${api.name}" is already used by /apis/${seen}`);
+      else names.set(api.name, i);
+    }
+    // Each rule reads only fields the schema accepted, so a bad timeout hides no bad origin.
+    const route = ok('frontend/match', 'frontend/path', 'frontend/rawPath');
+    if (route && ok('frontend/method')) {
+      const routeKey = `${api.frontend.method} ${api.frontend.match} ${api.frontend.path}`;
+      const sameRoute = routes.get(routeKey);
+      if (sameRoute !== undefined)
+        add(
+          `${at}/frontend/path`,
+          `${api.frontend.method} ${api.frontend.rawPath} is already declared by /apis/${sameRoute}`,
+        );
+      else routes.set(routeKey, i);
+    }
+    if (route) {
+      checkFrontend(api, at, add);
+      if (serviceValid('healthPath') && serviceValid('metricsPath') && serviceValid('connectionsAdminToken'))
+        checkReservedPath(api, at, config.service, add);
+      if (Array.isArray(api.parameters)) checkParameters(api, at, add, (j) => valid(`${at}/parameters/${j}`));
+    }
+    if (ok('frontend/type', 'frontend/method') && api.frontend.type === 'websocket' && api.frontend.method !== 'GET')
+      add(`${at}/frontend/method`, 'a WebSocket API is opened with GET');
+    if (ok('backend/type'))
+      checkBackend(api, at, add, {
+        frontend: ok('frontend/type'),
+        parameters: ok('parameters') && route,
+        field: (name) => ok(`backend/${name}`),
+      });
+    if (ok('auth/type')) checkAuth(api, at, add, ok('name') ? usablePlans(config) : undefined, ok);
+    if (ok('cors/allowOrigins')) checkCors(api, at, add);
   });
 
-  checkService(config, add);
+  if (isObject(config.service)) checkService(config, apis, add, serviceValid, (i, part) => valid(`/apis/${i}/${part}`));
   return issues;
+}
+
+/**
+ * Legal but suspicious: routes the gateway's own endpoints shadow in part.
+ * Run over the same usable parts as the rules; `apigw check` prints them and
+ * the constructs report them as warnings.
+ */
+export function checkConfigWarnings(config: GatewayConfig, valid: PartIsValid = everyPartValid): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  if (!isObject(config) || !isObject(config.service) || !Array.isArray(config.apis)) return warnings;
+  if (!['healthPath', 'metricsPath', 'connectionsAdminToken'].every((p) => valid(`/service/${p}`))) return warnings;
+  config.apis.forEach((api, i) => {
+    if (!valid(`/apis/${i}/frontend`)) return;
+    const shadow = shadowedBy(api, config.service);
+    if (shadow) warnings.push({ field: `/apis/${i}/frontend/path`, message: shadow });
+  });
+  return warnings;
+}
+
+function isObject(v: unknown): v is Record<string, never> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 type Add = (field: string, message: string) => void;
@@ -124,7 +215,7 @@ function checkFrontend(api: ApiConfig, at: string, add: Add): void {
     const problem = checkRouteRegex(frontend.path);
     if (problem) add(`${at}/frontend/path`, problem);
   } else {
-    if (!frontend.path.startsWith('/')) add(`${at}/frontend/path`, 'path must start with "/"');
+    if (!frontend.path.startsWith('/')) add(`${at}/frontend/path`, 'must start with "/"');
     if (frontend.match !== 'param' && pathParamNames(frontend.path).length > 0)
       add(
         `${at}/frontend/path`,
@@ -133,11 +224,94 @@ function checkFrontend(api: ApiConfig, at: string, add: Add): void {
     if (frontend.match === 'param' && pathParamNames(frontend.path).length === 0)
       add(`${at}/frontend/path`, 'a dynamic path needs at least one {param}');
   }
-  if (frontend.type === 'websocket' && frontend.method !== 'GET')
-    add(`${at}/frontend/method`, 'a WebSocket API is opened with GET');
 }
 
-function checkParameters(api: ApiConfig, at: string, add: Add): void {
+/** An endpoint of the gateway's own: requests for it never reach an API (except WebSocket upgrades). */
+interface ReservedPath {
+  readonly path: string;
+  readonly what: string;
+  /** `path` and everything under it. */
+  readonly prefix: boolean;
+  /** The methods the gateway answers there; undefined for all. */
+  readonly methods?: readonly string[];
+}
+
+/** The gateway's own endpoints, as the request handler checks them before routing. */
+function reservedPaths(service: GatewayConfig['service']): ReservedPath[] {
+  const out: ReservedPath[] = [
+    { path: service.healthPath, what: 'health path', prefix: false, methods: ['GET', 'HEAD'] },
+  ];
+  if (service.metricsPath !== undefined)
+    out.push({ path: service.metricsPath, what: 'metrics path', prefix: false, methods: ['GET'] });
+  if (service.connectionsAdminToken !== undefined)
+    out.push({ path: CONNECTIONS_PATH, what: 'WebSocket connections endpoint', prefix: true });
+  return out;
+}
+
+function answers(r: ReservedPath): string {
+  return `the gateway answers ${r.methods ? `${r.methods.join(' and ')} ` : ''}${r.path} itself (its ${r.what})`;
+}
+
+/** Whether the gateway answers every request this route matches (upgrades are routed before it answers any). */
+function unreachable(api: ApiConfig, r: ReservedPath): boolean {
+  const { type, match, path, method } = api.frontend;
+  if (type === 'websocket' || match === 'regex') return false;
+  if (r.prefix) return literalPrefix(api).startsWith(r.path);
+  return match === 'exact' && path === r.path && (r.methods?.includes(method) ?? true);
+}
+
+/** A route no request can reach is an error. */
+function checkReservedPath(api: ApiConfig, at: string, service: GatewayConfig['service'], add: Add): void {
+  const r = reservedPaths(service).find((x) => unreachable(api, x));
+  if (r) add(`${at}/frontend/path`, `${answers(r)}, so no request reaches this API`);
+}
+
+/** A warning when the gateway answers some of the paths a route matches, or the route is in its namespace. */
+function shadowedBy(api: ApiConfig, service: GatewayConfig['service']): string | undefined {
+  const { match, path } = api.frontend;
+  if (match === 'regex') return undefined;
+  const reserved = reservedPaths(service);
+  // Unreachable routes are errors (checkReservedPath), not warnings.
+  if (reserved.some((r) => unreachable(api, r))) return undefined;
+  const own = literalPrefix(api);
+  for (const r of reserved) {
+    // A catch-all such as `^~/` covers the health path too; only routes written at or inside it are suspicious.
+    const near = own.startsWith(RESERVED_PREFIX) || own.startsWith(r.path);
+    if (near && covers(api, r.path)) return `${answers(r)}, before any API`;
+  }
+  if (own.startsWith(RESERVED_PREFIX))
+    return `${path} is under ${RESERVED_PREFIX}, which the gateway reserves for its own endpoints`;
+  return undefined;
+}
+
+/** The literal start of every path a non-regex route matches. */
+function literalPrefix(api: ApiConfig): string {
+  const { match, path } = api.frontend;
+  return match === 'param' ? path.slice(0, path.indexOf('{')) : path;
+}
+
+/** Whether a non-regex route matches the request path `p`. */
+function covers(api: ApiConfig, p: string): boolean {
+  const { match, path } = api.frontend;
+  switch (match) {
+    case 'exact':
+      return p === path;
+    case 'prefix':
+    case 'plain':
+      return p.startsWith(path);
+    case 'param': {
+      const source = path
+        .split(/\{[^{}/]+\}/)
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]+');
+      return new RegExp(`^${source}$`).test(p);
+    }
+    default:
+      return false;
+  }
+}
+
+function checkParameters(api: ApiConfig, at: string, add: Add, itemValid: (index: number) => boolean): void {
   const declared = new Set<string>();
   const inPath =
     api.frontend.match === 'param'
@@ -149,10 +323,13 @@ function checkParameters(api: ApiConfig, at: string, add: Add): void {
   if (pathSet.size !== inPath.length) add(`${at}/frontend/path`, 'a {param} name appears twice in the path');
 
   api.parameters.forEach((p, j) => {
+    // A parameter with a bad type still declares its name.
+    if (!isObject(p) || typeof p.name !== 'string' || typeof p.in !== 'string') return;
     const pat = `${at}/parameters/${j}`;
     const key = `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
     if (declared.has(key)) add(`${pat}/name`, `${p.in} parameter "${p.name}" is declared twice`);
     declared.add(key);
+    if (!itemValid(j)) return;
     if (p.in === 'path' && !pathSet.has(p.name))
       add(
         `${pat}/name`,
@@ -160,7 +337,8 @@ function checkParameters(api: ApiConfig, at: string, add: Add): void {
           ? `path parameter "${p.name}" is not a named group (?<${p.name}>...) of ${api.frontend.rawPath}`
           : `path parameter "${p.name}" does not appear as {${p.name}} in the path ${api.frontend.rawPath}`,
       );
-    if (p.in === 'path' && p.default !== undefined) add(`${pat}/default`, 'a path parameter cannot have a default');
+    if (p.in === 'path' && p.default !== undefined)
+      add(`${pat}/default`, `path parameter "${p.name}" cannot have a default`);
     checkParamSample(p, pat, add);
   });
   for (const name of inPath) {
@@ -183,109 +361,247 @@ function checkParamSample(p: Parameter, pat: string, add: Add): void {
   }
 }
 
-function checkBackend(api: ApiConfig, at: string, add: Add): void {
+function checkBackend(
+  api: ApiConfig,
+  at: string,
+  add: Add,
+  usable: {
+    readonly frontend: boolean;
+    readonly parameters: boolean;
+    readonly field: (name: string) => boolean;
+  },
+): void {
   const { backend } = api;
   const bat = `${at}/backend`;
-  const httpFrontend = api.frontend.type === 'http';
-  const fits = httpFrontend
-    ? backend.type === 'http' || backend.type === 'scf' || backend.type === 'mock'
-    : backend.type === 'websocket' || backend.type === 'websocketFunctions';
-  if (!fits) {
-    add(`${bat}/type`, `a ${api.frontend.type} frontend cannot use a ${backend.type} backend`);
-    return;
-  }
-  if (backend.type === 'http' || backend.type === 'websocket') {
-    const problem = checkOrigin(backend.origin, backend.type === 'http' ? ['http', 'https'] : ['ws', 'wss']);
-    if (problem) add(`${bat}/origin`, problem);
-    const declared = new Set(api.parameters.map((p) => `${p.in}:${p.name}`));
-    const pathTargets = new Set<string>();
-    backend.parameterMappings.forEach((m, k) => {
-      if (!declared.has(`${m.from.in}:${m.from.name}`))
-        add(
-          `${bat}/parameterMappings/${k}/from`,
-          `mapping reads ${m.from.in} parameter "${m.from.name}", which the API does not declare`,
-        );
-      if (m.to.in === 'path') pathTargets.add(m.to.name);
-    });
-    backend.constants.forEach((c) => {
-      if (c.in === 'path') pathTargets.add(c.name);
-    });
-    for (const name of pathParamNames(backend.path)) {
-      if (!pathTargets.has(name) && !declared.has(`path:${name}`))
-        add(
-          `${bat}/path`,
-          `backend path ${backend.path} uses {${name}}, which is neither a path parameter of the API nor mapped to one`,
-        );
+  if (usable.frontend) {
+    const httpFrontend = api.frontend.type === 'http';
+    const fits = httpFrontend
+      ? backend.type === 'http' || backend.type === 'scf' || backend.type === 'mock'
+      : backend.type === 'websocket' || backend.type === 'websocketFunctions';
+    if (!fits) {
+      add(`${bat}/type`, `${FRONTEND_KIND[api.frontend.type]} cannot use ${BACKEND_KIND[backend.type]}`);
+      return;
     }
   }
-  if (backend.type === 'mock' && backend.isBase64Encoded && !/^[A-Za-z0-9+/]*={0,2}$/.test(backend.body))
-    add(`${bat}/body`, 'body is flagged base64 but is not valid base64');
+  if (backend.type === 'http' || backend.type === 'websocket') {
+    if (usable.field('origin')) {
+      const problem = checkOrigin(backend.origin, backend.type === 'http' ? ['http', 'https'] : ['ws', 'wss']);
+      if (problem) add(`${bat}/origin`, problem);
+    }
+    const targets = usable.field('parameterMappings') && usable.field('constants');
+    if (targets) checkBackendTargets(backend.parameterMappings, backend.constants, bat, add);
+    if (targets && usable.parameters && usable.field('path'))
+      checkMappingSources(api, backend.parameterMappings, backend.constants, backend.path, bat, add);
+  }
+  if (
+    backend.type === 'mock' &&
+    usable.field('body') &&
+    usable.field('isBase64Encoded') &&
+    backend.isBase64Encoded &&
+    !/^[A-Za-z0-9+/]*={0,2}$/.test(backend.body)
+  )
+    add(`${bat}/body`, 'is not valid base64, but isBase64Encoded is set');
 }
 
-function checkAuth(api: ApiConfig, at: string, add: Add, config: GatewayConfig): void {
+const FRONTEND_KIND: Record<ApiConfig['frontend']['type'], string> = {
+  http: 'an HTTP API',
+  websocket: 'a WebSocket API',
+};
+
+const BACKEND_KIND: Record<ApiConfig['backend']['type'], string> = {
+  http: 'an HTTP backend',
+  scf: 'a function backend',
+  mock: 'a mock backend',
+  websocket: 'a WebSocket backend',
+  websocketFunctions: 'a WebSocket function backend',
+};
+
+function checkMappingSources(
+  api: ApiConfig,
+  mappings: readonly ParameterMapping[],
+  constants: readonly ConstantParameter[],
+  backendPath: string,
+  bat: string,
+  add: Add,
+): void {
+  const declared = new Set(api.parameters.map((p) => `${p.in}:${p.name}`));
+  const pathTargets = new Set<string>();
+  mappings.forEach((m, k) => {
+    if (!declared.has(`${m.from.in}:${m.from.name}`))
+      add(
+        `${bat}/parameterMappings/${k}/from`,
+        `mapping reads ${m.from.in} parameter "${m.from.name}", which the API does not declare`,
+      );
+    if (m.to.in === 'path') pathTargets.add(m.to.name);
+  });
+  constants.forEach((c) => {
+    if (c.in === 'path') pathTargets.add(c.name);
+  });
+  for (const name of pathParamNames(backendPath)) {
+    if (!pathTargets.has(name) && !declared.has(`path:${name}`))
+      add(
+        `${bat}/path`,
+        `backend path ${backendPath} uses {${name}}, which is neither a path parameter of the API nor mapped to one`,
+      );
+  }
+}
+
+/** Each backend header, query or path parameter is set once: a second value would silently replace the first. */
+function checkBackendTargets(
+  mappings: readonly ParameterMapping[],
+  constants: readonly ConstantParameter[],
+  bat: string,
+  add: Add,
+): void {
+  const seen = new Map<string, string>();
+  const target = (to: { in: string; name: string }, field: string, what: string): void => {
+    // Header names are case-insensitive: `Host` and `host` are the same header.
+    const key = `${to.in}:${to.in === 'header' ? to.name.toLowerCase() : to.name}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, what);
+    else
+      add(
+        field,
+        `${to.in} "${to.name}" is set twice, by ${first} and by ${what}${to.in === 'header' ? ' (header names are case-insensitive)' : ''}`,
+      );
+  };
+  mappings.forEach((m, k) =>
+    target(m.to, `${bat}/parameterMappings/${k}/to`, `the mapping from ${m.from.in} "${m.from.name}"`),
+  );
+  constants.forEach((c, k) => target(c, `${bat}/constants/${k}`, `constant "${c.name}"`));
+}
+
+/** Usage plans whose `apis` can be read, for the rule that a key-pair API needs one. */
+function usablePlans(config: GatewayConfig): UsagePlanConfig[] | undefined {
+  const plans: unknown = isObject(config.service) ? config.service.usagePlans : undefined;
+  if (!Array.isArray(plans)) return undefined;
+  return plans.filter(
+    (plan): plan is UsagePlanConfig => isObject(plan) && (plan.apis === undefined || Array.isArray(plan.apis)),
+  );
+}
+
+function checkAuth(
+  api: ApiConfig,
+  at: string,
+  add: Add,
+  usagePlans: readonly UsagePlanConfig[] | undefined,
+  ok: (...parts: string[]) => boolean,
+): void {
   const { auth } = api;
-  if (auth.type === 'keyPair') {
-    const covered = config.service.usagePlans.some((plan) => !plan.apis || plan.apis.includes(api.name));
+  if (auth.type === 'keyPair' && usagePlans) {
+    const covered = usagePlans.some((plan) => !plan.apis || plan.apis.includes(api.name));
     if (!covered) add(`${at}/auth`, 'key pair authentication needs a usage plan that covers this API');
   }
+  if (auth.type === 'oauth2' && !ok('auth/verifier/publicKeyPem', 'auth/verifier/jwks')) return;
   if (auth.type === 'oauth2') {
     const v = auth.verifier;
     const aat = `${at}/auth/verifier`;
     if ((v.publicKeyPem === undefined) === (v.jwks === undefined)) add(aat, 'give exactly one of publicKeyPem or jwks');
     if (v.publicKeyPem !== undefined && !v.publicKeyPem.includes('-----BEGIN PUBLIC KEY-----'))
-      add(`${aat}/publicKeyPem`, 'publicKeyPem must be a PEM "PUBLIC KEY" (SPKI)');
+      add(`${aat}/publicKeyPem`, 'must be a PEM "PUBLIC KEY" (SPKI)');
     if (v.jwks !== undefined) {
       try {
         const doc = JSON.parse(v.jwks) as { keys?: unknown };
         if (!Array.isArray(doc.keys) || doc.keys.length === 0)
-          add(`${aat}/jwks`, 'jwks must be a JWKS document with a non-empty "keys" array');
+          add(`${aat}/jwks`, 'must be a JWKS document with a non-empty "keys" array');
       } catch {
-        add(`${aat}/jwks`, 'jwks is not valid JSON');
+        add(`${aat}/jwks`, 'is not valid JSON');
       }
     }
   }
 }
 
-function checkService(config: GatewayConfig, add: Add): void {
-  const { service } = config;
-  const { http, https } = service.listeners;
-  if (!http && !https) add('/service/listeners', 'a service needs an HTTP or an HTTPS listener');
-  if (http && https && http.port !== 0 && http.port === https.port && http.host === https.host)
-    add('/service/listeners/https/port', `HTTP and HTTPS cannot both listen on port ${http.port}`);
-  const admin = service.admin;
-  if (admin && admin.port !== 0 && [http?.port, https?.port].includes(admin.port))
-    add('/service/admin/port', `the admin listener cannot share port ${admin.port} with a public listener`);
-  if (http?.redirectToHttps && !https)
-    add('/service/listeners/http/redirectToHttps', 'redirecting to HTTPS needs an HTTPS listener');
-  if (
-    https?.defaultDomain !== undefined &&
-    !https.certificates.some((c) => c.domains.includes(https.defaultDomain as string))
-  )
-    add('/service/listeners/https/defaultDomain', `no certificate serves the default domain "${https.defaultDomain}"`);
-  if (service.metricsPath !== undefined && service.metricsPath === service.healthPath)
-    add('/service/metricsPath', 'the metrics path must differ from the health path');
+function checkCors(api: ApiConfig, at: string, add: Add): void {
+  api.cors?.allowOrigins?.forEach((origin, j) => {
+    if (!isCorsOrigin(origin))
+      add(
+        `${at}/cors/allowOrigins/${j}`,
+        `"${origin}" is not an origin: write scheme://host[:port], https://*.example.com for subdomains, or *`,
+      );
+  });
+}
 
+function checkService(
+  config: GatewayConfig,
+  apis: readonly ApiConfig[],
+  add: Add,
+  valid: (part: string) => boolean,
+  apiValid: (index: number, part: string) => boolean,
+): void {
+  const { service } = config;
+  if (valid('listeners')) {
+    const { http, https } = service.listeners;
+    if (!http && !https) add('/service/listeners', 'a service needs an HTTP or an HTTPS listener');
+    if (http && https && http.port !== 0 && http.port === https.port && http.host === https.host)
+      add('/service/listeners/https/port', `HTTP and HTTPS cannot both listen on port ${http.port}`);
+    const admin = service.admin;
+    if (admin && valid('admin') && admin.port !== 0 && [http?.port, https?.port].includes(admin.port))
+      add('/service/admin/port', `the admin listener cannot share port ${admin.port} with a public listener`);
+    if (http?.redirectToHttps && !https)
+      add('/service/listeners/http/redirectToHttps', 'redirecting to HTTPS needs an HTTPS listener');
+    if (
+      https?.defaultDomain !== undefined &&
+      !https.certificates.some((c) => c.domains.includes(https.defaultDomain as string))
+    )
+      add(
+        '/service/listeners/https/defaultDomain',
+        `no certificate serves the default domain "${https.defaultDomain}"`,
+      );
+  }
+  if (
+    valid('metricsPath') &&
+    valid('healthPath') &&
+    service.metricsPath !== undefined &&
+    service.metricsPath === service.healthPath
+  )
+    add('/service/metricsPath', `the metrics path must differ from the health path (${service.healthPath})`);
+
+  // Key pairs and plans are read one by one: a bad plan hides nothing about the others.
   const keyIds = new Set<string>();
-  service.keyPairs.forEach((k, i) => {
+  const keyPairs: unknown[] = Array.isArray(service.keyPairs) ? service.keyPairs : [];
+  keyPairs.forEach((k, i) => {
+    if (!isObject(k) || typeof k.secretId !== 'string') return;
     if (keyIds.has(k.secretId)) add(`/service/keyPairs/${i}/secretId`, `key pair "${k.secretId}" is declared twice`);
     keyIds.add(k.secretId);
   });
-  const apiNames = new Set(config.apis.map((a) => a.name));
+  const plans: unknown[] = Array.isArray(service.usagePlans) ? service.usagePlans : [];
+  // An API whose name is invalid is still the API a plan names.
+  const byName = new Map<string, number>();
+  apis.forEach((a, i) => {
+    if (isObject(a) && typeof a.name === 'string' && !byName.has(a.name)) byName.set(a.name, i);
+  });
   const planNames = new Set<string>();
-  service.usagePlans.forEach((plan, i) => {
+  plans.forEach((entry, i) => {
+    if (!isObject(entry)) return;
+    const plan = entry as unknown as UsagePlanConfig;
     const pat = `/service/usagePlans/${i}`;
-    if (planNames.has(plan.name)) add(`${pat}/name`, `usage plan "${plan.name}" is declared twice`);
-    planNames.add(plan.name);
-    plan.keyPairs.forEach((id, j) => {
-      if (!keyIds.has(id))
-        add(
-          `${pat}/keyPairs/${j}`,
-          `usage plan "${plan.name}" names key pair "${id}", which the service does not declare`,
-        );
-    });
-    plan.apis?.forEach((name, j) => {
-      if (!apiNames.has(name))
+    if (valid(`usagePlans/${i}/name`)) {
+      if (planNames.has(plan.name)) add(`${pat}/name`, `usage plan "${plan.name}" is declared twice`);
+      planNames.add(plan.name);
+    }
+    if (valid(`usagePlans/${i}/keyPairs`))
+      plan.keyPairs.forEach((id, j) => {
+        if (!keyIds.has(id))
+          add(
+            `${pat}/keyPairs/${j}`,
+            `usage plan "${plan.name}" names key pair "${id}", which the service does not declare`,
+          );
+      });
+    if (!valid(`usagePlans/${i}/apis`) || plan.apis === undefined) return;
+    const limited = plan.rateLimitPerSecond !== undefined || plan.quota !== undefined;
+    plan.apis.forEach((name, j) => {
+      const index = byName.get(name);
+      if (index === undefined) {
         add(`${pat}/apis/${j}`, `usage plan "${plan.name}" names API "${name}", which the service does not declare`);
+        return;
+      }
+      const api = apis[index] as ApiConfig;
+      // Plans apply to key-pair requests only: on any other API the limit is silently never counted.
+      if (limited && apiValid(index, 'auth') && api.auth.type !== 'keyPair')
+        add(
+          `${pat}/apis/${j}`,
+          `usage plan "${plan.name}" limits API "${name}", which does not use key-pair authentication, so the limit never applies`,
+        );
     });
   });
 }

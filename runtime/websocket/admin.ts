@@ -12,7 +12,10 @@ import { Errors, GatewayError, sendError } from '../errors';
 import { readBody } from '../read-body';
 import type { ConnectionRegistry } from './connections';
 
-export const CONNECTIONS_PATH = '/__apigw/connections/';
+import { CONNECTIONS_PATH } from '../../model';
+
+// The model owns the path: its rules refuse routes the endpoint would make unreachable.
+export { CONNECTIONS_PATH };
 
 export function handleConnectionsAdmin(
   req: IncomingMessage,

@@ -13,11 +13,11 @@ describe('parsePathSyntax', () => {
   });
 
   test('a path without a leading slash is refused', () => {
-    expect(() => parsePathSyntax('user')).toThrow('path "user" must start with "/"');
+    expect(() => parsePathSyntax('user')).toThrow('"user" must start with "/"');
     expect(() => parsePathSyntax('=user')).toThrow('must start with "/"');
   });
 
   test('an empty regular expression is refused', () => {
-    expect(() => parsePathSyntax('~')).toThrow('needs a pattern');
+    expect(() => parsePathSyntax('~')).toThrow('needs a regular expression');
   });
 });
