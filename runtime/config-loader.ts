@@ -21,6 +21,8 @@ export interface LoadedConfig {
   readonly file: string;
   /** Folder of the config file: bundled function code and secret files resolve against it. */
   readonly baseDir: string;
+  /** Legal but suspicious parts of the config (a route the gateway's own endpoints shadow). */
+  readonly warnings?: readonly ConfigIssue[];
 }
 
 export async function loadConfigFile(path: string): Promise<LoadedConfig> {
@@ -39,5 +41,5 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   }
   const result = validateConfig(doc);
   if (!result.ok) throw new ConfigError(file, result.issues);
-  return { config: result.config, file, baseDir: dirname(file) };
+  return { config: result.config, file, baseDir: dirname(file), warnings: result.warnings };
 }

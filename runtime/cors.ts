@@ -15,7 +15,7 @@ export interface CorsPolicy {
 
 export function compileCors(cors: CorsConfig, apiMethod: string): CorsPolicy {
   const any = cors.allowOrigins.includes('*');
-  const origins = new Set(cors.allowOrigins.map((o) => o.toLowerCase()));
+  const originAllowed = compileOrigins(cors.allowOrigins);
   const methods = cors.allowMethods.length > 0 ? cors.allowMethods : [apiMethod];
   const allowMethods = [...new Set([...methods, 'OPTIONS'])].join(', ');
   const allowHeaders = cors.allowHeaders.join(', ');
@@ -24,7 +24,7 @@ export function compileCors(cors: CorsConfig, apiMethod: string): CorsPolicy {
   const allowOrigin = (origin: string | undefined): string | undefined => {
     if (origin === undefined) return any && !cors.allowCredentials ? '*' : undefined;
     if (any) return cors.allowCredentials ? origin : '*';
-    return origins.has(origin.toLowerCase()) ? origin : undefined;
+    return originAllowed(origin) ? origin : undefined;
   };
   // A response that depends on Origin must say so, or caches mix them up.
   const varyOrigin = !any || cors.allowCredentials;
@@ -60,6 +60,38 @@ export function compileCors(cors: CorsConfig, apiMethod: string): CorsPolicy {
     },
   };
 }
+
+/**
+ * Compiles the allowed origins once: a set of exact origins and, for patterns
+ * such as `https://*.example.com`, a scheme prefix and a `.example.com` suffix
+ * with one or more host labels between them. `https://example.com` and
+ * `https://a.example.com.evil.net` do not match that pattern.
+ */
+function compileOrigins(allowOrigins: readonly string[]): (origin: string) => boolean {
+  const exact = new Set<string>();
+  const wildcards: { readonly prefix: string; readonly suffix: string }[] = [];
+  for (const o of allowOrigins) {
+    const lower = o.toLowerCase();
+    const star = lower.indexOf('://*.');
+    if (star < 0) exact.add(lower);
+    else wildcards.push({ prefix: lower.slice(0, star + 3), suffix: lower.slice(star + 4) });
+  }
+  if (wildcards.length === 0) return (origin) => exact.has(origin.toLowerCase());
+  // HOT PATH: the Origin header is hostile; only host labels may stand for the `*`.
+  return (origin) => {
+    const lower = origin.toLowerCase();
+    if (exact.has(lower)) return true;
+    for (const w of wildcards) {
+      if (lower.length > w.prefix.length + w.suffix.length && lower.startsWith(w.prefix) && lower.endsWith(w.suffix)) {
+        if (SUBDOMAIN.test(lower.slice(w.prefix.length, lower.length - w.suffix.length))) return true;
+      }
+    }
+    return false;
+  };
+}
+
+/** One or more DNS labels: what the `*` of an origin pattern stands for. */
+const SUBDOMAIN = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
 /** True for a CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
 export function isPreflight(method: string | undefined, headers: IncomingHttpHeaders): boolean {

@@ -10,6 +10,7 @@
  */
 import { request } from 'node:http';
 import { logEvent } from './access-log';
+import { formatIssues } from '../model';
 import { ConfigError, loadConfigFile } from './config-loader';
 import { Gateway } from './gateway';
 
@@ -23,6 +24,8 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
     try {
       const loaded = await loadConfigFile(file);
       process.stdout.write(`config ${loaded.file} is valid: ${loaded.config.apis.length} APIs\n`);
+      const warnings = loaded.warnings ?? [];
+      if (warnings.length > 0) process.stdout.write(`warnings:\n${formatIssues(warnings)}\n`);
       return 0;
     } catch (err) {
       process.stderr.write(`${(err as Error).message}\n`);
