@@ -1,14 +1,19 @@
 /** One API of a service. */
-import { Construct } from 'constructs';
+import { Annotations, Aspects } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
 import type { ApiConfig, HttpMethod, ParamLocation, ParamType } from '../model';
+import { findingsFromHost } from './api-findings';
 import { ApiPath } from './api-path';
 import { Auth } from './auth';
-import type { Backend, FunctionBundle } from './backends/backend';
+import type { Backend, FunctionBundle, HandlerCheck } from './backends/backend';
+import { PROBE_TIMEOUT_MS, probeHandler, type ProbeResult } from './backends/handler-probe';
+import { checkApi, Problems, type PropProblem } from './checks';
 import { Cors } from './cors';
+import { Messages } from './messages';
 
 /** An input parameter of an API. */
 export interface ParameterOptions {
-  /** Parameter name (header names are case-insensitive). */
+  /** Parameter name, 1 to 128 characters (header names are case-insensitive). */
   readonly name: string;
   /** Where the parameter is read. */
   readonly in: ParamLocation;
@@ -69,21 +74,44 @@ export type ApiProps = ApiOptions;
 /**
  * An API of a {@link Service}: a frontend (path, method, protocol), its
  * checks (parameters, auth, CORS) and a backend.
+ *
+ * Its mistakes are reported at synth under its own construct path, all at
+ * once: the props it checks itself, the rules of the config its service
+ * validates, and bundled function handlers that the code does not export.
  */
 export class Api extends Construct {
   /** The API's name in the config. */
   readonly apiName: string;
   private readonly props: ApiProps;
+  private built: BuiltApi | undefined;
+  private handlers: ApiFindingsList | undefined;
+  private warned = false;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     this.props = props;
     this.apiName = props.apiName ?? id;
+    this.node.addValidation({ validate: () => this.validateApi() });
+    // Warnings are annotations, added once the tree is final.
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) this.addWarnings();
+      },
+    });
   }
 
-  /** This API's config and the function code it needs bundled. */
-  toConfig(): { config: ApiConfig; bundles: readonly FunctionBundle[]; pathError?: string } {
+  /**
+   * This API's config, the function code it needs bundled, and the mistakes
+   * in its props (each with the config field it stands for).
+   */
+  toConfig(): { config: ApiConfig; bundles: readonly FunctionBundle[]; problems: readonly PropProblem[] } {
+    this.built ??= this.build();
+    return this.built;
+  }
+
+  private build(): BuiltApi {
     const p = this.props;
+    const problems = new Problems();
     const path = typeof p.path === 'string' ? ApiPath.parse(p.path) : p.path;
     const resolved = path.resolve();
     const method = p.method ?? 'GET';
@@ -122,6 +150,101 @@ export class Api extends Construct {
         })),
       },
     };
-    return { config, bundles: binding.bundles, ...('error' in resolved ? { pathError: resolved.error } : {}) };
+    checkApi(config, 'error' in resolved ? resolved.error : undefined, problems);
+    for (const problem of binding.problems ?? []) problems.add(problem.field, problem.message);
+    return { config, bundles: binding.bundles, problems: problems.list, handlers: binding.handlers ?? [] };
   }
+
+  /** Every mistake of this API, in prop order; cdktf prints the construct path in front of each. */
+  private validateApi(): string[] {
+    const own = this.toConfig().problems;
+    const found = findingsFromHost(this).errors;
+    return byProp([...own, ...found, ...this.checkHandlers().errors]).map((p) => p.message);
+  }
+
+  private addWarnings(): void {
+    if (this.warned) return;
+    this.warned = true;
+    const warnings = [...findingsFromHost(this).warnings, ...this.checkHandlers().warnings];
+    for (const w of byProp(warnings)) Annotations.of(this).addWarning(w.message);
+  }
+
+  /** Loads each bundled handler once per synth; a missing export is an error, code that cannot load a warning. */
+  private checkHandlers(): ApiFindingsList {
+    if (this.handlers) return this.handlers;
+    this.toConfig();
+    const { problems, handlers } = this.built as BuiltApi;
+    const errors: PropProblem[] = [];
+    const warnings: PropProblem[] = [];
+    for (const h of handlers) {
+      // A handler already reported as malformed is not loaded.
+      if (problems.some((p) => p.field.startsWith(h.field))) continue;
+      const finding = describeProbe(h, probeOnce(this.node.root, h));
+      if (finding)
+        (finding.warning ? warnings : errors).push({ field: `${h.field}/handler`, message: finding.message });
+    }
+    this.handlers = { errors, warnings };
+    return this.handlers;
+  }
+}
+
+interface BuiltApi {
+  readonly config: ApiConfig;
+  readonly bundles: readonly FunctionBundle[];
+  readonly problems: readonly PropProblem[];
+  readonly handlers: readonly HandlerCheck[];
+}
+
+interface ApiFindingsList {
+  readonly errors: PropProblem[];
+  readonly warnings: PropProblem[];
+}
+
+/** One probe per handler and app: many APIs often share one function. */
+const probes = new WeakMap<IConstruct, Map<string, ProbeResult>>();
+
+function probeOnce(root: IConstruct, h: HandlerCheck): ProbeResult {
+  let cache = probes.get(root);
+  if (!cache) {
+    cache = new Map();
+    probes.set(root, cache);
+  }
+  const key = `${h.dir}\0${h.handler}\0${h.memoryMb}`;
+  let result = cache.get(key);
+  if (!result) {
+    result = probeHandler(h.dir, h.handler, h.memoryMb);
+    cache.set(key, result);
+  }
+  return result;
+}
+
+function describeProbe(h: HandlerCheck, result: ProbeResult): { message: string; warning: boolean } | undefined {
+  const dot = h.handler.lastIndexOf('.');
+  const file = h.handler.slice(0, dot);
+  const name = h.handler.slice(dot + 1);
+  switch (result.kind) {
+    case 'exported':
+      return undefined;
+    case 'no-folder':
+      return { message: Messages.codeFolderMissing(h.prop.replace(/ handler$/, ''), h.dir), warning: false };
+    case 'not-exported':
+      return { message: Messages.handlerNotExported(h.prop, file, name, result.functions), warning: false };
+    case 'not-found':
+      return { message: Messages.handlerNotFound(h.prop, file, h.dir, result.reason), warning: false };
+    case 'load-failed':
+      return { message: Messages.handlerLoadFailed(h.prop, file, name, result.reason), warning: true };
+    case 'timed-out':
+      return { message: Messages.handlerLoadTimedOut(h.prop, file, name, PROBE_TIMEOUT_MS / 1000), warning: true };
+  }
+}
+
+/** The order props are written in: name, path and method, parameters, auth, CORS, backend, response. */
+const PROP_ORDER = ['/name', '/frontend', '/parameters', '/auth', '/cors', '/backend', '/response'];
+
+function byProp<T extends PropProblem>(list: readonly T[]): T[] {
+  const rank = (p: PropProblem): number => {
+    const i = PROP_ORDER.findIndex((f) => p.field === f || p.field.startsWith(`${f}/`));
+    return i < 0 ? PROP_ORDER.length : i;
+  };
+  return [...list].sort((a, b) => rank(a) - rank(b));
 }

@@ -3,7 +3,10 @@ import type { CorsConfig } from '../model';
 
 /** Options of {@link Cors.custom}. */
 export interface CorsOptions {
-  /** Origins allowed to call the API; `*` for any. */
+  /**
+   * Origins allowed to call the API, as `scheme://host[:port]`; `https://*.example.com` allows every
+   * subdomain of example.com (not example.com itself); `*` allows any origin.
+   */
   readonly allowOrigins: string[];
   /**
    * Methods announced in preflight answers.

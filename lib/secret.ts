@@ -5,6 +5,15 @@
  */
 import type { TerraformVariable } from 'cdktf';
 import type { SecretRef } from '../model';
+import { Messages } from './messages';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An environment variable name can never become valid later: refuse it at the call. */
+function checkedEnvName(factory: string, name: string): string {
+  if (typeof name !== 'string' || !ENV_NAME.test(name)) throw new Error(Messages.envName(factory, name));
+  return name;
+}
 
 export class Secret {
   /**
@@ -13,16 +22,17 @@ export class Secret {
    * The variable must be declared with `sensitive: true`.
    */
   static fromVariable(variable: TerraformVariable, envName: string): Secret {
-    return new Secret({ env: envName }, variable);
+    return new Secret({ env: checkedEnvName('Secret.fromVariable', envName) }, variable);
   }
 
   /** An environment variable the container (or `apigw serve`) already has; you provide it. */
   static fromEnv(envName: string): Secret {
-    return new Secret({ env: envName }, undefined);
+    return new Secret({ env: checkedEnvName('Secret.fromEnv', envName) }, undefined);
   }
 
   /** A file inside the container, for example a mounted Docker or Kubernetes secret. */
   static fromFile(path: string): Secret {
+    if (typeof path !== 'string' || path.length === 0) throw new Error(Messages.emptyFilePath('Secret.fromFile'));
     return new Secret({ file: path }, undefined);
   }
 

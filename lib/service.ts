@@ -15,12 +15,15 @@ import {
   type SecretRef,
 } from '../model';
 import { Api, type ApiOptions } from './api';
+import { registerApiHost, type ApiFindings } from './api-findings';
+import { checkService, Problems, type PropProblem } from './checks';
 import type { FunctionBundle } from './backends/backend';
 import { stageBuildContext, type BuildContext } from './build-context';
 import { DockerContainerTarget } from './deploy/docker-container';
 import type { DeploymentTarget, GatewayArtifact, GatewayPort, SecretEnv } from './deploy/target';
-import { Messages } from './messages';
+import { Messages, propOfField } from './messages';
 import type { Secret } from './secret';
+import { registerHostClaims } from './stack-checks';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
 export interface CertificateOptions {
@@ -100,6 +103,23 @@ export interface ServiceProps {
   readonly deployment?: DeploymentTarget;
 }
 
+interface Computed {
+  readonly config: GatewayConfig;
+  readonly bundles: FunctionBundle[];
+  /** Everything wrong: nothing is deployed while there is any. */
+  readonly issues: readonly ConfigIssue[];
+  /** What the config's validation found (fields are JSON pointers into the config). */
+  readonly configIssues: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigIssue[];
+  /** Mistakes in the service's own props. */
+  readonly serviceProblems: readonly PropProblem[];
+}
+
+/** Whether a reported problem already stands for `field` (the field itself or a part of it). */
+function covers(problems: readonly PropProblem[], field: string): boolean {
+  return problems.some((p) => field === p.field || field.startsWith(`${p.field}/`));
+}
+
 /** The default base image of the runtime. */
 export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';
 
@@ -110,7 +130,7 @@ export class Service extends Construct {
   private readonly props: ServiceProps;
   private readonly keyPairs: KeyPairOptions[];
   private readonly usagePlans: UsagePlanOptions[];
-  private memo: { config: GatewayConfig; bundles: FunctionBundle[]; issues: ConfigIssue[] } | undefined;
+  private memo: Computed | undefined;
   private staged: BuildContext | undefined;
   private deployed = false;
   private readonly target: DeploymentTarget;
@@ -123,6 +143,14 @@ export class Service extends Construct {
     this.keyPairs = [...(props.keyPairs ?? [])];
     this.usagePlans = [...(props.usagePlans ?? [])];
     this.node.addValidation({ validate: () => this.validateService() });
+    registerApiHost(this, (api) => this.findingsFor(api));
+    registerHostClaims(this, () => {
+      const { listeners } = this.compute().config.service;
+      const ports: GatewayPort[] = [];
+      if (listeners.http) ports.push({ name: 'http', port: listeners.http.port });
+      if (listeners.https) ports.push({ name: 'https', port: listeners.https.port });
+      return this.target.hostClaims(this.serviceName, ports);
+    });
     // TerraformAsset hashes its folder when constructed, so the build context is staged once the tree is final.
     const aspect: IAspect = {
       visit: (node: IConstruct) => {
@@ -166,7 +194,7 @@ export class Service extends Construct {
     return this.staged;
   }
 
-  private compute(): { config: GatewayConfig; bundles: FunctionBundle[]; issues: ConfigIssue[] } {
+  private compute(): Computed {
     if (this.memo) return this.memo;
     const p = this.props;
     const apis = this.apis.map((a) => a.toConfig());
@@ -213,34 +241,69 @@ export class Service extends Construct {
       },
       apis: apis.map((a) => a.config),
     };
-    const issues: ConfigIssue[] = [];
-    apis.forEach((a, i) => {
-      if (a.pathError) issues.push({ field: `/apis/${i}/frontend/path`, message: a.pathError });
-    });
+    const problems = new Problems();
+    checkService(config.service, problems);
     const result = validateConfig(config);
-    if (!result.ok) issues.push(...result.issues);
-    this.memo = { config, bundles: apis.flatMap((a) => [...a.bundles]), issues };
+    const apiProblems = apis.flatMap((a, i) =>
+      a.problems.map((p) => ({ field: `/apis/${i}${p.field}`, message: p.message })),
+    );
+    this.memo = {
+      config,
+      bundles: apis.flatMap((a) => [...a.bundles]),
+      // Anything wrong stops the deployment; validation reports it.
+      issues: [...problems.list, ...apiProblems, ...result.issues],
+      configIssues: result.issues,
+      warnings: result.warnings,
+      serviceProblems: problems.list,
+    };
     return this.memo;
   }
 
-  /** Every problem of the service, each named by the construct path of the API it concerns. */
-  private validateService(): string[] {
-    const { issues } = this.compute();
+  /**
+   * What the config's validation found about one API, in the words of its
+   * props; the API reports it under its own path. Issues its props already
+   * reported (the same field) are left out.
+   */
+  private findingsFor(api: IConstruct): ApiFindings {
+    const index = this.apis.indexOf(api as Api);
+    if (index < 0) return { errors: [], warnings: [] };
+    const { configIssues, warnings } = this.compute();
+    const prefix = `/apis/${index}`;
+    const own = (api as Api).toConfig().problems;
+    const mine = (list: readonly ConfigIssue[]): PropProblem[] =>
+      list
+        .filter((i) => i.field === prefix || i.field.startsWith(`${prefix}/`))
+        .map((i) => ({ field: i.field.slice(prefix.length) || '/', message: i.message }))
+        .filter((i) => !covers(own, i.field))
+        .map((i) => ({
+          field: i.field,
+          message: Messages.configIssue(propOfField(i.field), this.withApiPaths(i.message)),
+        }));
+    return { errors: mine(configIssues), warnings: mine(warnings) };
+  }
+
+  /** The model names APIs by pointer (`/apis/0`); users know them by construct path. */
+  private withApiPaths(message: string): string {
     const apis = this.apis;
-    const errors = issues.map((issue) => {
-      const m = /^\/apis\/(\d+)(\/.*)?$/.exec(issue.field);
-      const api = m ? apis[Number(m[1])] : undefined;
-      if (api) return `[${api.node.path}] ${(m?.[2] ?? '/').slice(1) || 'api'}: ${issue.message}`;
-      return `[${this.node.path}] ${issue.field.slice(1) || 'config'}: ${issue.message}`;
-    });
+    return message.replace(/\/apis\/(\d+)/g, (m: string, i: string) => apis[Number(i)]?.node.path ?? m);
+  }
+
+  /** Mistakes of the service itself; each API reports its own. */
+  private validateService(): string[] {
+    const { configIssues, serviceProblems } = this.compute();
+    const errors = serviceProblems.map((p) => p.message);
+    for (const issue of configIssues) {
+      if (/^\/apis\/\d+(\/|$)/.test(issue.field) || covers(serviceProblems, issue.field)) continue;
+      errors.push(Messages.configIssue(propOfField(issue.field), this.withApiPaths(issue.message)));
+    }
     errors.push(...this.target.validate(this));
     for (const { where, secret } of this.secrets()) {
       const v = secret.variable;
       if (v && (v as unknown as { sensitive?: boolean }).sensitive !== true) {
-        errors.push(Messages.variableNotSensitive(v.node.id, `[${this.node.path}] ${where}`));
+        errors.push(Messages.variableNotSensitive(v.node.id, where));
       }
     }
-    if (this.stagingError) errors.push(`[${this.node.path}] ${Messages.stagingFailed(this.stagingError)}`);
+    if (this.stagingError) errors.push(Messages.stagingFailed(this.stagingError));
     return errors;
   }
 
@@ -248,13 +311,13 @@ export class Service extends Construct {
 
   private secrets(): { where: string; secret: Secret }[] {
     const out: { where: string; secret: Secret }[] = [];
-    this.keyPairs.forEach((k) => out.push({ where: `key pair ${k.secretId}`, secret: k.secretKey }));
+    this.keyPairs.forEach((k) => out.push({ where: `keyPairs "${k.secretId}" secretKey`, secret: k.secretKey }));
     this.props.https?.certificates.forEach((c, i) => {
-      out.push({ where: `certificate ${i} cert`, secret: c.cert });
-      out.push({ where: `certificate ${i} key`, secret: c.key });
+      out.push({ where: `https certificates[${i}] cert`, secret: c.cert });
+      out.push({ where: `https certificates[${i}] key`, secret: c.key });
     });
     if (this.props.connectionsAdminToken)
-      out.push({ where: 'connections admin token', secret: this.props.connectionsAdminToken });
+      out.push({ where: 'connectionsAdminToken', secret: this.props.connectionsAdminToken });
     return out;
   }
 

@@ -1,5 +1,6 @@
 /** The base of every backend: what an API hands requests to. */
 import type { BackendConfig, ConstantParameter, ParamLocation, ParameterMapping } from '../../model';
+import type { PropProblem } from '../checks';
 
 /** Function code the service must copy into its image (and `apigw serve` reads from disk). */
 export interface FunctionBundle {
@@ -9,10 +10,27 @@ export interface FunctionBundle {
   readonly targetDir: string;
 }
 
+/** A bundled function handler to load at synth, to find a missing export before the first request does. */
+export interface HandlerCheck {
+  /** Absolute folder of the code. */
+  readonly dir: string;
+  /** `file.export`. */
+  readonly handler: string;
+  readonly memoryMb: number;
+  /** The prop, for messages: `backend code handler`. */
+  readonly prop: string;
+  /** The config field of the code (`/backend/function/source`). */
+  readonly field: string;
+}
+
 /** What a backend contributes to its API's config. */
 export interface BackendBinding {
   readonly config: BackendConfig;
   readonly bundles: readonly FunctionBundle[];
+  /** Mistakes in the backend's props; the API reports them with its construct path. @default - none */
+  readonly problems?: readonly PropProblem[];
+  /** Bundled handlers to load at synth. @default - none */
+  readonly handlers?: readonly HandlerCheck[];
 }
 
 /** Context a backend binds in. */

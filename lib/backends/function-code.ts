@@ -3,9 +3,12 @@ import { isAbsolute, resolve } from 'node:path';
 
 /** Options of {@link FunctionCode.fromDirectory}. */
 export interface DirectoryCodeOptions {
-  /** `file.export` inside the folder, for example `index.main_handler`. */
+  /**
+   * `file.export` inside the folder, for example `index.main_handler`. Synth loads the file (in a worker,
+   * without its environment) and fails when the export is not a function.
+   */
   readonly handler: string;
-  /** Memory limit of each worker running the function, in MB. @default 128 */
+  /** Memory limit of each worker running the function, 16 to 4096 MB. @default 128 */
   readonly memoryMb?: number;
 }
 

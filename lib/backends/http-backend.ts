@@ -1,4 +1,5 @@
 import type { HttpMethod } from '../../model';
+import { Problems } from '../checks';
 import type { Duration } from '../duration';
 import {
   Backend,
@@ -38,17 +39,20 @@ export class HttpBackend extends Backend {
 
   bind(context: BackendBindContext): BackendBinding {
     const p = this.props;
-    return {
-      config: {
-        type: 'http',
-        origin: p.origin,
-        path: p.path ?? '/',
-        method: p.method ?? (context.frontendMethod as HttpMethod),
-        timeoutMs: p.timeout?.toMilliseconds() ?? 15_000,
-        parameterMappings: mappingConfig(p.parameterMappings),
-        constants: constantConfig(p.constants),
-      },
-      bundles: [],
+    const config = {
+      type: 'http' as const,
+      origin: p.origin,
+      path: p.path ?? '/',
+      method: p.method ?? (context.frontendMethod as HttpMethod),
+      timeoutMs: p.timeout?.toMilliseconds() ?? 15_000,
+      parameterMappings: mappingConfig(p.parameterMappings),
+      constants: constantConfig(p.constants),
     };
+    const problems = new Problems();
+    problems.origin('backend origin', '/backend/origin', config.origin, ['http', 'https']);
+    problems.path('backend path', '/backend/path', config.path);
+    problems.timeout('backend timeout', '/backend/timeoutMs', p.timeout);
+    problems.forwarding('backend', '/backend', config.parameterMappings, config.constants);
+    return { config, bundles: [], problems: problems.list };
   }
 }

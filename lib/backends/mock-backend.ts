@@ -1,3 +1,4 @@
+import { Problems } from '../checks';
 import { Backend, type BackendBinding } from './backend';
 
 /** Props of {@link MockBackend}. */
@@ -25,15 +26,19 @@ export class MockBackend extends Backend {
 
   bind(): BackendBinding {
     const p = this.props;
+    const problems = new Problems();
+    const statusCode = p.statusCode ?? 200;
+    problems.integer('backend statusCode', '/backend/statusCode', statusCode, { min: 100, max: 599 });
     return {
       config: {
         type: 'mock',
-        statusCode: p.statusCode ?? 200,
+        statusCode,
         headers: p.headers ?? {},
         body: p.body ?? '',
         isBase64Encoded: p.isBase64Encoded ?? false,
       },
       bundles: [],
+      problems: problems.list,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { Problems } from '../checks';
 import { Backend, type BackendBinding } from './backend';
 import { functionTarget, type FunctionProps } from './function-target';
 
@@ -18,10 +19,13 @@ export class ScfBackend extends Backend {
   }
 
   bind(): BackendBinding {
-    const { target, bundles } = functionTarget(this.props);
+    const problems = new Problems();
+    const { target, bundles, handlers } = functionTarget(this.props, 'backend', '/backend/function', problems);
     return {
       config: { type: 'scf', function: target, responseIntegration: this.props.responseIntegration ?? false },
       bundles,
+      problems: problems.list,
+      handlers,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { Problems } from '../checks';
 import type { Duration } from '../duration';
 import {
   Backend,
@@ -15,13 +16,13 @@ export interface WebSocketBackendProps {
   readonly origin: string;
   /** Backend path, may use `{param}`. @default '/' */
   readonly path?: string;
-  /** Time to establish the backend connection. @default Duration.seconds(10) */
+  /** Time to establish the backend connection, at most 30 minutes. @default Duration.seconds(10) */
   readonly connectTimeout?: Duration;
   /** Frontend parameters forwarded under another name or location. @default - none */
   readonly parameterMappings?: ParameterMappingOptions[];
   /** Fixed parameters added to the backend handshake. @default - none */
   readonly constants?: ConstantParameterOptions[];
-  /** Largest message accepted in either direction (bigger ones close with 1009). @default 1 MiB */
+  /** Largest message accepted in either direction, 1 byte to 1 GiB (bigger ones close with 1009). @default 1 MiB */
   readonly maxMessageBytes?: number;
 }
 
@@ -33,18 +34,22 @@ export class WebSocketBackend extends Backend {
 
   bind(): BackendBinding {
     const p = this.props;
-    return {
-      config: {
-        type: 'websocket',
-        origin: p.origin,
-        path: p.path ?? '/',
-        connectTimeoutMs: p.connectTimeout?.toMilliseconds() ?? 10_000,
-        parameterMappings: mappingConfig(p.parameterMappings),
-        constants: constantConfig(p.constants),
-        maxMessageBytes: p.maxMessageBytes ?? 1024 * 1024,
-      },
-      bundles: [],
+    const config = {
+      type: 'websocket' as const,
+      origin: p.origin,
+      path: p.path ?? '/',
+      connectTimeoutMs: p.connectTimeout?.toMilliseconds() ?? 10_000,
+      parameterMappings: mappingConfig(p.parameterMappings),
+      constants: constantConfig(p.constants),
+      maxMessageBytes: p.maxMessageBytes ?? 1024 * 1024,
     };
+    const problems = new Problems();
+    problems.origin('backend origin', '/backend/origin', config.origin, ['ws', 'wss']);
+    problems.path('backend path', '/backend/path', config.path);
+    problems.timeout('backend connectTimeout', '/backend/connectTimeoutMs', p.connectTimeout);
+    problems.forwarding('backend', '/backend', config.parameterMappings, config.constants);
+    problems.maxMessageBytes('backend maxMessageBytes', '/backend/maxMessageBytes', config.maxMessageBytes);
+    return { config, bundles: [], problems: problems.list };
   }
 }
 
@@ -56,7 +61,7 @@ export interface WebSocketFunctionBackendProps {
   readonly transfer: FunctionProps;
   /** Called when the connection closes. @default - none */
   readonly cleanup?: FunctionProps;
-  /** Largest message accepted (bigger ones close with 1009). @default 1 MiB */
+  /** Largest message accepted, 1 byte to 1 GiB (bigger ones close with 1009). @default 1 MiB */
   readonly maxMessageBytes?: number;
 }
 
@@ -68,18 +73,26 @@ export class WebSocketFunctionBackend extends Backend {
 
   bind(): BackendBinding {
     const p = this.props;
-    const transfer = functionTarget(p.transfer);
-    const register = p.register ? functionTarget(p.register) : undefined;
-    const cleanup = p.cleanup ? functionTarget(p.cleanup) : undefined;
+    const problems = new Problems();
+    const transfer = functionTarget(p.transfer, 'backend transfer', '/backend/transfer', problems);
+    const register = p.register
+      ? functionTarget(p.register, 'backend register', '/backend/register', problems)
+      : undefined;
+    const cleanup = p.cleanup ? functionTarget(p.cleanup, 'backend cleanup', '/backend/cleanup', problems) : undefined;
+    const maxMessageBytes = p.maxMessageBytes ?? 1024 * 1024;
+    problems.maxMessageBytes('backend maxMessageBytes', '/backend/maxMessageBytes', maxMessageBytes);
+    const parts = [transfer, register, cleanup].filter((t) => t !== undefined);
     return {
       config: {
         type: 'websocketFunctions',
         transfer: transfer.target,
         ...(register ? { register: register.target } : {}),
         ...(cleanup ? { cleanup: cleanup.target } : {}),
-        maxMessageBytes: p.maxMessageBytes ?? 1024 * 1024,
+        maxMessageBytes,
       },
-      bundles: [...transfer.bundles, ...(register?.bundles ?? []), ...(cleanup?.bundles ?? [])],
+      bundles: parts.flatMap((t) => t.bundles),
+      problems: problems.list,
+      handlers: parts.flatMap((t) => t.handlers),
     };
   }
 }

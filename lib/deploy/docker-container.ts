@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { Container } from '@cdktf/provider-docker/lib/container';
 import type { Construct } from 'constructs';
 import { gatewayImage } from './image';
-import { DeploymentTarget, GATEWAY_ENTRY, requireDockerProvider, type GatewayArtifact } from './target';
+import {
+  DeploymentTarget,
+  GATEWAY_ENTRY,
+  requireDockerProvider,
+  type GatewayArtifact,
+  type GatewayPort,
+  type HostClaims,
+} from './target';
 
 /** Options of {@link DeploymentTarget.dockerContainer}. */
 export interface DockerContainerOptions {
@@ -45,6 +52,21 @@ export class DockerContainerTarget extends DeploymentTarget {
 
   override validate(scope: Construct): string[] {
     return requireDockerProvider(scope);
+  }
+
+  override hostClaims(serviceName: string, ports: readonly GatewayPort[]): HostClaims {
+    const o = this.options;
+    return {
+      names: [o.containerName ?? serviceName],
+      ports: ports
+        // In host mode the container binds its own ports on every address; port 0 is any free port.
+        .map((p) =>
+          o.hostNetwork
+            ? { ip: '0.0.0.0', port: p.port }
+            : { ip: o.publishIp ?? '0.0.0.0', port: o.publishPorts?.[p.name] ?? p.port },
+        )
+        .filter((p) => p.port !== 0),
+    };
   }
 
   deploy(scope: Construct, artifact: GatewayArtifact): void {

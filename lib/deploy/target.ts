@@ -38,10 +38,23 @@ export interface GatewayArtifact {
   readonly shutdownGraceSeconds: number;
 }
 
+/** What a target takes on its host that no other service of the stack may take too. */
+export interface HostClaims {
+  /** Container names. */
+  readonly names: readonly string[];
+  /** Published host ports and the address they bind (`0.0.0.0` for every address). */
+  readonly ports: readonly { readonly ip: string; readonly port: number }[];
+}
+
 /** A way to run the gateway: a single Docker container (default), Swarm or Kubernetes. */
 export abstract class DeploymentTarget {
   /** Declares the target's resources under `scope`. */
   abstract deploy(scope: Construct, artifact: GatewayArtifact): void;
+
+  /** Container names and host ports this target takes for a service, checked across the stack at synth. */
+  hostClaims(_serviceName: string, _ports: readonly GatewayPort[]): HostClaims {
+    return { names: [], ports: [] };
+  }
 
   /** Problems with the stack this target deploys into (for example a missing provider), reported at synth. */
   validate(_scope: Construct): string[] {

@@ -32,13 +32,41 @@ async function loadModule() {
   }
 }
 
-const handlerReady = loadModule().then((mod) => {
+// Probe mode (synth): load the module exactly as the gateway does, report its function exports once,
+// then idle. The constructs wait on `signal` synchronously and read the answer from `port`.
+const probe = workerData.probe;
+let probeAnswered = false;
+function answerProbe(reply) {
+  if (probeAnswered) return;
+  probeAnswered = true;
+  probe.port.postMessage(reply);
+  const flag = new Int32Array(probe.signal);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+// Set up before loading: a module calling process.exit() while it loads would leave the caller waiting.
+if (probe)
+  process.on('exit', (code) => answerProbe({ ok: false, code: 'EXIT', message: `it called process.exit(${code})` }));
+
+const moduleReady = loadModule();
+const handlerReady = moduleReady.then((mod) => {
   const fn = mod[exportName];
   if (typeof fn !== 'function') throw new Error(`handler "${workerData.handler}" is not a function`);
   return fn;
 });
 // The load error is reported by each invocation; this keeps it from being an unhandled rejection.
 handlerReady.catch(() => {});
+
+if (probe) {
+  moduleReady.then(
+    (mod) => {
+      const functions = [];
+      for (const key of Object.keys(mod)) if (typeof mod[key] === 'function') functions.push(key);
+      answerProbe({ ok: true, exported: typeof mod[exportName] === 'function', functions });
+    },
+    (err) => answerProbe({ ok: false, code: err && err.code, message: describe(err).message }),
+  );
+}
 
 function invoke(handler, event, context) {
   // Callback-style handlers take (event, context, callback); the first of callback or promise wins.

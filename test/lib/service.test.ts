@@ -137,7 +137,7 @@ describe('Service', () => {
     expect(out.variable?.partner_key?.sensitive).toBe(true);
   });
 
-  it('reports every mistake in one synth, each with the construct path and the field', () => {
+  it('reports every mistake in one synth, each under the construct path of the API it concerns', () => {
     const s = stack();
     const svc = new Service(s, 'shop');
     svc.addApi('a', { path: '/users/{id}', backend: new HttpBackend({ origin: 'http://users.internal/api' }) });
@@ -151,14 +151,15 @@ describe('Service', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain(
-      '[stack/shop/a] parameters: {id} in the path /users/{id} must be declared as a path parameter',
-    );
-    expect(message).toContain('[stack/shop/a] backend/origin:');
-    expect(message).toContain('[stack/shop/b] frontend/path: regular expression can backtrack catastrophically');
-    expect(message).toContain('[stack/shop/c] backend/type: a websocket frontend cannot use a mock backend');
-    expect(message).toContain('[stack/shop/d] frontend/path: path "no-slash" must start with "/"');
-    expect(message).toContain('[stack/shop/a2] name: API name "a" is already used by /apis/0');
+    expect(message.split('\n').filter((l) => l.startsWith('  ['))).toEqual([
+      '  [stack/shop/a] parameters: {id} in the path /users/{id} must be declared as a path parameter',
+      '  [stack/shop/a] backend origin: "http://users.internal/api" has a path, query or fragment; give scheme://host[:port] and put the path in the backend\'s path',
+      '  [stack/shop/b] path: regular expression can backtrack catastrophically (nested quantifiers); rewrite it',
+      '  [stack/shop/c] backend: a WebSocket API cannot use a mock backend',
+      '  [stack/shop/d] path: "no-slash" must start with "/" (after its match marker, if any)',
+      '  [stack/shop/d] backend: an HTTP API cannot use a WebSocket backend',
+      '  [stack/shop/a2] apiName: API name "a" is already used by stack/shop/a',
+    ]);
   });
 
   it('refuses a secret variable that is not sensitive, and a stack without a DockerProvider', () => {
@@ -168,7 +169,7 @@ describe('Service', () => {
     svc.addApi('x', { path: '=/x', auth: Auth.keyPair(), backend: MockBackend.json({}) });
     svc.addUsagePlan({ name: 'plan', keyPairs: ['p'] });
     expect(() => Testing.synth(s, true)).toThrow(
-      /has no DockerProvider[\s\S]*variable "k" holds a secret and must be declared with sensitive: true/,
+      /has no DockerProvider[\s\S]*\[bare\/shop\] keyPairs "p" secretKey: the Terraform variable "k" holds a secret and must be declared with sensitive: true/,
     );
   });
 
