@@ -105,6 +105,9 @@ export interface ServiceProps {
 
 interface Computed {
   readonly config: GatewayConfig;
+  /** The APIs in config order (`/apis/N`), and the index of each. */
+  readonly apis: readonly Api[];
+  readonly apiIndex: ReadonlyMap<IConstruct, number>;
   readonly bundles: FunctionBundle[];
   /** Everything wrong: nothing is deployed while there is any. */
   readonly issues: readonly ConfigIssue[];
@@ -197,7 +200,8 @@ export class Service extends Construct {
   private compute(): Computed {
     if (this.memo) return this.memo;
     const p = this.props;
-    const apis = this.apis.map((a) => a.toConfig());
+    const apiConstructs = this.apis;
+    const apis = apiConstructs.map((a) => a.toConfig());
     const limits: LimitsConfig = { ...DEFAULT_LIMITS, ...p.limits };
     const config: GatewayConfig = {
       version: 1,
@@ -249,6 +253,8 @@ export class Service extends Construct {
     );
     this.memo = {
       config,
+      apis: apiConstructs,
+      apiIndex: new Map(apiConstructs.map((a, i) => [a, i])),
       bundles: apis.flatMap((a) => [...a.bundles]),
       // Anything wrong stops the deployment; validation reports it.
       issues: [...problems.list, ...apiProblems, ...result.issues],
@@ -265,9 +271,9 @@ export class Service extends Construct {
    * reported (the same field) are left out.
    */
   private findingsFor(api: IConstruct): ApiFindings {
-    const index = this.apis.indexOf(api as Api);
-    if (index < 0) return { errors: [], warnings: [] };
-    const { configIssues, warnings } = this.compute();
+    const { configIssues, warnings, apiIndex } = this.compute();
+    const index = apiIndex.get(api);
+    if (index === undefined) return { errors: [], warnings: [] };
     const prefix = `/apis/${index}`;
     const own = (api as Api).toConfig().problems;
     const mine = (list: readonly ConfigIssue[]): PropProblem[] =>
@@ -284,7 +290,7 @@ export class Service extends Construct {
 
   /** The model names APIs by pointer (`/apis/0`); users know them by construct path. */
   private withApiPaths(message: string): string {
-    const apis = this.apis;
+    const { apis } = this.compute();
     return message.replace(/\/apis\/(\d+)/g, (m: string, i: string) => apis[Number(i)]?.node.path ?? m);
   }
 
