@@ -5,8 +5,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60_000,
-  // The constructs stage the bundled runtime into the image's build context.
+  // Builds dist/ and the runtime bundle once, and gives the run its own temp folder;
+  // the teardown fails the run when a test left something in it.
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   collectCoverageFrom: [
     'model/**/*.ts',
     'lib/**/*.ts',

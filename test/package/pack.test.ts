@@ -3,9 +3,9 @@
  * cdktf app outside this repo, synthesize a small stack with it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 
 it('installs from the tarball into a fresh cdktf app and synthesizes', () => {
-  const work = mkdtempSync(join(tmpdir(), 'apigw-pack-'));
+  const work = tempDir('apigw-pack-');
   const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
   const tarball = join(work, out.trim().split('\n').pop() as string);
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });

@@ -1,13 +1,13 @@
 /** apigw diff and apigw openapi on configs made by the tests. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
 import { diffGateways } from '../../review/diff';
 import { toOpenApi } from '../../review/openapi';
 import { renderDiff } from '../../review/render';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
+import { tempDir } from '../helpers/temp';
 
 const base = (): GatewayConfig =>
   gatewayConfig(
@@ -82,7 +82,7 @@ describe('gateway diff', () => {
   });
 
   it('runs as apigw diff with diff-like exit codes on synth folders and files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigw-diff-'));
+    const dir = tempDir('apigw-diff-');
     const write = (name: string, c: GatewayConfig | string): string => {
       const folder = join(dir, name, 'stacks', 's', 'assets', 'x', 'HASH', 'config');
       mkdirSync(folder, { recursive: true });
@@ -95,7 +95,6 @@ describe('gateway diff', () => {
       spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'apigw.js'), ...args], {
         encoding: 'utf8',
       });
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: join(__dirname, '..', '..') });
     expect(run('diff', write('a', base()), write('b', base())).status).toBe(0);
     const changed = run('diff', write('a', base()), write('c', head), '--format', 'markdown');
     expect(changed.status).toBe(1);
@@ -126,7 +125,7 @@ describe('OpenAPI export', () => {
     );
     const doc = toOpenApi(config);
     // The validator is ESM-only: run it in plain node rather than through jest's CommonJS loader.
-    const file = join(mkdtempSync(join(tmpdir(), 'apigw-oas-')), 'openapi.json');
+    const file = join(tempDir('apigw-oas-'), 'openapi.json');
     writeFileSync(file, JSON.stringify(doc));
     const script = `import { Validator } from '@seriousme/openapi-schema-validator';
       const r = await new Validator().validate(${JSON.stringify(file)});
