@@ -4,7 +4,7 @@
  * folders). Exit 0 when identical, 1 when different, 2 on error, like diff.
  */
 import { diffGateways } from '../../review/diff';
-import { loadConfigs } from '../../review/load';
+import { loadGateways } from '../../review/load';
 import { renderDiff, type DiffFormat } from '../../review/render';
 import { parseCommandArgs, usageError } from '../args';
 import { useColor } from '../color';
@@ -36,7 +36,7 @@ export const diffCommand: Command = {
       return usageError('diff', 'give two gateways to compare: BASE and HEAD', USAGE).exit;
     }
     try {
-      const diff = diffGateways(loadConfigs(base), loadConfigs(head));
+      const diff = diffGateways(loadGateways(base), loadGateways(head));
       process.stdout.write(
         renderDiff(diff, format as DiffFormat, format === 'text' && useColor(process.stdout, process.env)),
       );
