@@ -9,6 +9,8 @@ module.exports = {
   // the teardown fails the run when a test left something in it.
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
+  // cdktf's Testing helpers leave a temp folder per synth: removed after each test file.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/cdktf-outdirs.ts'],
   collectCoverageFrom: [
     'model/**/*.ts',
     'lib/**/*.ts',
