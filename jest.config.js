@@ -1,12 +1,17 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, removing each test file's temp folders after it (test/helpers/temp.ts).
+  testEnvironment: '<rootDir>/test/environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60_000,
-  // The constructs stage the bundled runtime into the image's build context.
+  // Builds dist/ and the runtime bundle once, and gives the run its own temp folder;
+  // the teardown fails the run when a test left something in it.
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
+  // cdktf's Testing helpers leave a temp folder per synth: removed after each test file.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/cdktf-outdirs.ts'],
   collectCoverageFrom: [
     'model/**/*.ts',
     'lib/**/*.ts',

@@ -1,38 +1,65 @@
 #!/usr/bin/env node
 /**
  * `apigw`: the gateway's command line. Each command lives in its own module
- * under `cli/commands/` and is listed here once.
+ * under `cli/commands/` and is listed here once. Every command takes
+ * `--help`; a usage mistake exits 2 with the usage on stderr.
  */
 import type { Command } from './command';
 
-const commands: Record<string, () => Promise<Command>> = {
+interface Entry {
+  readonly summary: string;
   // Loaded lazily so that `apigw sign` does not pay for the proxy's imports.
-  serve: async () => (await import('./commands/serve')).serveCommand,
-  check: async () => (await import('./commands/serve')).checkCommand,
-  sign: async () => (await import('./commands/sign')).signCommand,
-  diff: async () => (await import('./commands/diff')).diffCommand,
-  openapi: async () => (await import('./commands/openapi')).openapiCommand,
+  readonly load: () => Promise<Command>;
+}
+
+const commands: Record<string, Entry> = {
+  serve: {
+    summary: 'serve a gateway config (SIGHUP reloads, SIGTERM/SIGINT drain)',
+    load: async () => (await import('./commands/serve')).serveCommand,
+  },
+  check: {
+    summary: 'validate a gateway config, naming every bad field',
+    load: async () => (await import('./commands/serve')).checkCommand,
+  },
+  sign: {
+    summary: 'print the headers of a signed key-pair request',
+    load: async () => (await import('./commands/sign')).signCommand,
+  },
+  diff: {
+    summary: 'what changed between two synthesized gateways, for review',
+    load: async () => (await import('./commands/diff')).diffCommand,
+  },
+  openapi: {
+    summary: 'the OpenAPI 3.1 document of a service',
+    load: async () => (await import('./commands/openapi')).openapiCommand,
+  },
 };
 
 function usage(): string {
-  const lines = Object.keys(commands)
-    .sort()
-    .map((name) => `  apigw ${name}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, c]) => `  ${name.padEnd(width)}   ${c.summary}`);
   return `usage: apigw <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "apigw <command> --help" for a command's options.\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
-  const load = commands[name];
-  if (!load) {
-    process.stderr.write(`apigw: unknown command "${name}"\n\n${usage()}`);
+  if (name === undefined) {
+    process.stderr.write(usage());
     return 2;
   }
-  const command = await load();
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`;
+    process.stderr.write(`apigw: ${what}\n\n${usage()}`);
+    return 2;
+  }
+  const command = await entry.load();
   return command.run(rest);
 }
 

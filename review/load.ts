@@ -1,13 +1,24 @@
 /** Loads gateway configs for review: a config file, or a synth output folder holding one per service. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { formatIssues, validateConfig, type GatewayConfig } from '../model';
 
 /** Configs by service name. */
 export function loadConfigs(path: string): Map<string, GatewayConfig> {
+  return new Map([...loadGateways(path)].map(([name, g]) => [name, g.config]));
+}
+
+export interface LoadedGateway {
+  readonly config: GatewayConfig;
+  /** Folder of the config file: bundled function code lies relative to it. */
+  readonly dir: string;
+}
+
+/** Configs by service name, with the folder each was read from. */
+export function loadGateways(path: string): Map<string, LoadedGateway> {
   const files = statSync(path).isDirectory() ? findConfigs(path) : [path];
   if (files.length === 0) throw new Error(`${path} holds no config/gateway.json (run cdktf synth first)`);
-  const out = new Map<string, GatewayConfig>();
+  const out = new Map<string, LoadedGateway>();
   for (const file of files) {
     let doc: unknown;
     try {
@@ -19,7 +30,7 @@ export function loadConfigs(path: string): Map<string, GatewayConfig> {
     if (!result.ok) throw new Error(`${file} is not a valid gateway config:\n${formatIssues(result.issues)}`);
     const name = result.config.service.name;
     if (out.has(name)) throw new Error(`${path} holds two configs of service "${name}"`);
-    out.set(name, result.config);
+    out.set(name, { config: result.config, dir: dirname(file) });
   }
   return out;
 }

@@ -1,11 +1,26 @@
 /**
- * An OpenAPI 3.1 document of one service: paths, methods, parameters,
- * security schemes, response samples and the declared error codes. Regular
- * expression routes cannot be written as OpenAPI paths; they are listed under
- * `x-apigw-regex-routes`.
+ * An OpenAPI 3.1 document of one service. Every API appears:
+ *
+ * - under `paths`, the APIs that serve a literal path or a path template:
+ *   exact (`=/a`), template (`/a/{id}`) and plain (`/a`, which also serves
+ *   the paths it prefixes, said in its description);
+ * - under `x-apigw-routes`, the APIs OpenAPI cannot express, each with the
+ *   operation it would have and the reason: prefix routes (`^~/a` serves
+ *   every path that starts with `/a`, not the literal `/a`), regular
+ *   expression routes, WebSocket APIs, and a plain API whose literal path an
+ *   exact API of the same method already holds.
+ *
+ * When the runtime's own router serves a documented path with another API
+ * (a prefix route in front of a plain one), the operation says so in
+ * `x-apigw-served-by`. Responses: the success and failure samples, the API's
+ * declared error codes, and each gateway error the API can answer, with the
+ * catalogue's codes (`runtime/errors.ts`).
  */
 import type { ApiConfig, GatewayConfig, Parameter, ParamType } from '../model';
-import { Errors } from '../runtime/errors';
+import { Errors, type ErrorDef } from '../runtime/errors';
+import { Router } from '../runtime/router';
+import { BODY_METHODS, gatewayErrorsOf } from './gateway-errors';
+import { probes } from './risks';
 
 type Json = Record<string, unknown>;
 
@@ -18,37 +33,68 @@ const SCHEMAS: Record<ParamType, Json> = {
   boolean: { type: 'boolean' },
 };
 
+const REASONS = {
+  prefix: 'a prefix route serves every path that starts with its path; OpenAPI paths are literal',
+  regex: 'a regular expression route; OpenAPI paths cannot hold regular expressions',
+  websocket: 'a WebSocket API; OpenAPI describes HTTP request/response operations only',
+} as const;
+
 export function toOpenApi(config: GatewayConfig): Json {
   const { service } = config;
-  const paths: Record<string, Json> = {};
-  const regexRoutes: Json[] = [];
+  const router = new Router(config.apis);
   const schemes: Record<string, Json> = {};
-  for (const api of config.apis) {
-    if (api.frontend.match === 'regex') {
-      regexRoutes.push({ name: api.name, method: api.frontend.method, pattern: api.frontend.path });
-      continue;
+  const paths: Record<string, Record<string, Json>> = {};
+  const extra: Json[] = [];
+  const route = (api: ApiConfig, reason: string, operation: Json): void => {
+    extra.push({
+      api: api.name,
+      protocol: api.frontend.type,
+      method: api.frontend.method,
+      match: api.frontend.match,
+      rawPath: api.frontend.rawPath,
+      reason,
+      operation,
+    });
+  };
+
+  // Exact routes first: they hold their literal path against a plain route of the same path.
+  const order = (api: ApiConfig): number => (api.frontend.match === 'exact' ? 0 : 1);
+  for (const api of [...config.apis].sort((a, b) => order(a) - order(b))) {
+    const { match, method, path } = api.frontend;
+    const op = operation(api, config, schemes);
+    if (api.frontend.type === 'websocket') route(api, REASONS.websocket, op);
+    else if (match === 'prefix' || match === 'regex') route(api, REASONS[match], op);
+    else {
+      const item = (paths[path] ??= {});
+      const key = method.toLowerCase();
+      const holder = item[key];
+      if (holder) {
+        route(api, `the literal path ${path} is served by ${String(holder.operationId)} (${method} ${path})`, op);
+        continue;
+      }
+      const served = servedBy(router, api);
+      if (served) {
+        op['x-apigw-served-by'] = served.name;
+        op.description = join(
+          op.description,
+          `Requests to ${path} itself are served by \`${served.name}\` (\`${served.frontend.rawPath}\`), a route of higher priority.`,
+        );
+      }
+      item[key] = op;
     }
-    const security = securityOf(api, schemes);
-    const operation: Json = {
-      operationId: api.name,
-      ...(api.description ? { description: api.description } : {}),
-      summary: api.name,
-      'x-apigw-match': api.frontend.match,
-      'x-apigw-protocol': api.frontend.type,
-      parameters: api.parameters.map(parameter),
-      responses: responses(api),
-      ...(security ? { security } : {}),
-    };
-    const item = (paths[api.frontend.path] ??= {});
-    item[api.frontend.method.toLowerCase()] = operation;
   }
+
+  // Where the gateway is reached is not in the config: the host is a server variable.
   const http = service.listeners.http;
   const https = service.listeners.https;
+  const server = (scheme: string, port: number, host: string): Json => ({
+    url: `${scheme}://{host}:${port}`,
+    variables: { host: { default: host, description: 'the host name the gateway is reached at' } },
+  });
+  const httpsHost = https?.certificates[0]?.domains[0]?.replace('*.', 'api.');
   const servers = [
-    ...(https
-      ? [{ url: `https://${https.certificates[0]?.domains[0]?.replace('*.', 'api.') ?? 'localhost'}:${https.port}` }]
-      : []),
-    ...(http ? [{ url: `http://localhost:${http.port}` }] : []),
+    ...(https ? [server('https', https.port, httpsHost ?? 'localhost')] : []),
+    ...(http ? [server('http', http.port, 'localhost')] : []),
   ];
   return {
     openapi: '3.1.0',
@@ -60,10 +106,11 @@ export function toOpenApi(config: GatewayConfig): Json {
     servers,
     paths,
     components: {
-      securitySchemes: schemes,
+      ...(Object.keys(schemes).length > 0 ? { securitySchemes: schemes } : {}),
       schemas: {
         GatewayError: {
           type: 'object',
+          description: 'An error the gateway answers itself (see the README, "Error responses").',
           required: ['code', 'message', 'requestId'],
           properties: {
             code: { type: 'string', enum: Object.values(Errors).map((e) => e.code) },
@@ -73,7 +120,50 @@ export function toOpenApi(config: GatewayConfig): Json {
         },
       },
     },
-    ...(regexRoutes.length > 0 ? { 'x-apigw-regex-routes': regexRoutes } : {}),
+    ...(extra.length > 0 ? { 'x-apigw-routes': extra } : {}),
+  };
+}
+
+/** The API the runtime serves at this API's own path, when it is another one. */
+function servedBy(router: Router, api: ApiConfig): ApiConfig | undefined {
+  const path = probes(api)[0];
+  if (path === undefined) return undefined;
+  const found = router.find(api.frontend.method, path);
+  return found.kind === 'found' && found.api.name !== api.name ? found.api : undefined;
+}
+
+function operation(api: ApiConfig, config: GatewayConfig, schemes: Record<string, Json>): Json {
+  const { match, path } = api.frontend;
+  const prefixNote =
+    match === 'plain'
+      ? `Serves ${path} and, as a plain prefix of lowest priority, every path that starts with ${path}.`
+      : match === 'prefix'
+        ? `Serves every path that starts with ${path}; the rest of the path is appended to the backend path.`
+        : undefined;
+  const description = join(api.description, prefixNote);
+  return {
+    operationId: api.name,
+    summary: api.name,
+    ...(description ? { description } : {}),
+    'x-apigw-match': match,
+    'x-apigw-path': api.frontend.rawPath,
+    parameters: api.parameters.map(parameter),
+    ...(BODY_METHODS.has(api.frontend.method) ? { requestBody: requestBody(config) } : {}),
+    responses: responses(api, config),
+    security: securityOf(api, schemes),
+  };
+}
+
+function join(...parts: (unknown | undefined)[]): string | undefined {
+  const text = parts.filter((p): p is string => typeof p === 'string' && p !== '').join('\n\n');
+  return text === '' ? undefined : text;
+}
+
+function requestBody(config: GatewayConfig): Json {
+  return {
+    description: `Forwarded to the backend as sent; at most ${config.service.limits.maxBodyBytes} bytes.`,
+    required: false,
+    content: { '*/*': { schema: {} } },
   };
 }
 
@@ -98,7 +188,7 @@ function coerce(type: ParamType, value: string): unknown {
   return Number(value);
 }
 
-function securityOf(api: ApiConfig, schemes: Record<string, Json>): Json[] | undefined {
+function securityOf(api: ApiConfig, schemes: Record<string, Json>): Json[] {
   if (api.auth.type === 'keyPair') {
     schemes.keyPair = {
       type: 'apiKey',
@@ -119,10 +209,10 @@ function securityOf(api: ApiConfig, schemes: Record<string, Json>): Json[] | und
     };
     return [{ oauth2: [] }];
   }
-  return undefined;
+  return []; // public: no authentication
 }
 
-function responses(api: ApiConfig): Json {
+function responses(api: ApiConfig, config: GatewayConfig): Json {
   const contentType = api.response.contentType ?? 'application/json';
   const example = (sample: string | undefined): Json | undefined =>
     sample === undefined ? undefined : { [contentType]: { example: parseMaybe(sample) } };
@@ -133,14 +223,30 @@ function responses(api: ApiConfig): Json {
     codes.length > 0
       ? `\n\n| Code | Message | Description |\n|---|---|---|\n${codes.map((c) => `| ${c.code} | ${c.message} | ${c.description ?? ''} |`).join('\n')}`
       : '';
-  return {
-    '200': { description: 'Success', ...(success ? { content: success } : {}) },
-    default: {
-      description: `Failure${table}`,
-      content: failure ?? { 'application/json': { schema: { $ref: '#/components/schemas/GatewayError' } } },
-      ...(codes.length > 0 ? { 'x-apigw-error-codes': codes } : {}),
-    },
+  const out: Json = { '200': { description: 'Success', ...(success ? { content: success } : {}) } };
+  const byStatus = new Map<number, ErrorDef[]>();
+  for (const e of gatewayErrorsOf(api, config)) byStatus.set(e.status, [...(byStatus.get(e.status) ?? []), e]);
+  for (const [status, defs] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: `Answered by the gateway: ${defs.map((d) => `\`${d.code}\` (${d.message})`).join('; ')}.`,
+      content: {
+        'application/json': {
+          schema: {
+            allOf: [
+              { $ref: '#/components/schemas/GatewayError' },
+              { type: 'object', properties: { code: { enum: defs.map((d) => d.code) } } },
+            ],
+          },
+        },
+      },
+    };
+  }
+  out.default = {
+    description: `Failure from the backend${table}`,
+    ...(failure ? { content: failure } : {}),
+    ...(codes.length > 0 ? { 'x-apigw-error-codes': codes } : {}),
   };
+  return out;
 }
 
 function parseMaybe(s: string): unknown {

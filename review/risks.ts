@@ -2,7 +2,7 @@
  * Changes a reviewer must not miss. Shadowing is decided by the runtime's own
  * `Router` (the same code that serves requests), never by a copy of its rules.
  */
-import type { ApiConfig, GatewayConfig } from '../model';
+import type { ApiConfig, FunctionTarget, GatewayConfig } from '../model';
 import { Router } from '../runtime/router';
 import type { ApiChange } from './diff';
 
@@ -12,13 +12,17 @@ export type RiskKind =
   | 'cors-opened'
   | 'public-api-added'
   | 'backend-downgraded-to-http'
+  | 'plaintext-backend'
   | 'timeout-raised'
+  | 'body-limit-raised'
   | 'route-shadowed';
 
+/** One risky change of one API (or of the service, with `api` empty). */
 export interface Risk {
   readonly kind: RiskKind;
   readonly api: string;
-  readonly message: string;
+  /** What changed, without the API's name (equal details on several APIs are one finding). */
+  readonly detail: string;
 }
 
 /** A timeout is "raised a lot" from this factor, or by this many milliseconds. */
@@ -36,18 +40,25 @@ export function findRisks(
   const headApis = new Map((head?.apis ?? []).map((a) => [a.name, a]));
 
   for (const api of added) {
+    for (const origin of plaintextOrigins(api)) {
+      risks.push({
+        kind: 'plaintext-backend',
+        api: api.name,
+        detail: `new API calls an unencrypted backend ${origin}`,
+      });
+    }
     if (api.auth.type === 'none') {
       risks.push({
         kind: 'public-api-added',
         api: api.name,
-        message: `new API ${api.name} (${api.frontend.method} ${api.frontend.rawPath}) has no authentication`,
+        detail: `new API without authentication (${api.frontend.method} ${api.frontend.rawPath})`,
       });
     }
     if (api.cors?.allowOrigins.includes('*') || api.cors?.allowCredentials) {
       risks.push({
         kind: 'cors-opened',
         api: api.name,
-        message: `new API ${api.name} allows cross-origin calls (${describeCors(api)})`,
+        detail: `new API allows cross-origin calls (${describeCors(api)})`,
       });
     }
   }
@@ -56,15 +67,42 @@ export function findRisks(
     const h = headApis.get(name) as ApiConfig;
     risks.push(...authRisks(b, h), ...corsRisks(b, h), ...backendRisks(b, h));
   }
-  if (base && head) risks.push(...shadowing(base, head));
+  if (base && head) {
+    risks.push(...shadowing(base, head));
+    const before = base.service.limits.maxBodyBytes;
+    const after = head.service.limits.maxBodyBytes;
+    if (after > before) {
+      risks.push({
+        kind: 'body-limit-raised',
+        api: '',
+        detail: `limits.maxBodyBytes raised from ${bytes(before)} to ${bytes(after)}: every API accepts larger bodies`,
+      });
+    }
+  }
   return risks;
+}
+
+function bytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/** Origins of an API's backends that are reached without TLS. */
+function plaintextOrigins(api: ApiConfig): string[] {
+  const b = api.backend;
+  const remote = (t: FunctionTarget | undefined): string[] =>
+    t?.source.type === 'remote' && t.source.url.startsWith('http://') ? [new URL(t.source.url).origin] : [];
+  if (b.type === 'http') return b.origin.startsWith('http://') ? [b.origin] : [];
+  if (b.type === 'websocket') return b.origin.startsWith('ws://') ? [b.origin] : [];
+  if (b.type === 'scf') return remote(b.function);
+  if (b.type === 'websocketFunctions') return [...remote(b.register), ...remote(b.transfer), ...remote(b.cleanup)];
+  return [];
 }
 
 function authRisks(b: ApiConfig, h: ApiConfig): Risk[] {
   if (b.auth.type !== 'none' && h.auth.type === 'none') {
-    return [
-      { kind: 'auth-removed', api: h.name, message: `${h.name}: authentication removed (${b.auth.type} → none)` },
-    ];
+    return [{ kind: 'auth-removed', api: h.name, detail: `authentication removed (${b.auth.type} → none)` }];
   }
   if (b.auth.type === 'oauth2' && h.auth.type === 'oauth2') {
     const bv = b.auth.verifier;
@@ -77,12 +115,10 @@ function authRisks(b: ApiConfig, h: ApiConfig): Risk[] {
     if (hv.clockToleranceSec > bv.clockToleranceSec)
       weaker.push(`clock tolerance ${bv.clockToleranceSec}s → ${hv.clockToleranceSec}s`);
     if (weaker.length > 0)
-      return [{ kind: 'auth-weakened', api: h.name, message: `${h.name}: OAuth 2.0 weakened (${weaker.join('; ')})` }];
+      return [{ kind: 'auth-weakened', api: h.name, detail: `OAuth 2.0 weakened (${weaker.join('; ')})` }];
   }
   if (b.auth.type === 'oauth2' && h.auth.type === 'keyPair') {
-    return [
-      { kind: 'auth-weakened', api: h.name, message: `${h.name}: authentication changed from OAuth 2.0 to key pair` },
-    ];
+    return [{ kind: 'auth-weakened', api: h.name, detail: 'authentication changed from OAuth 2.0 to key pair' }];
   }
   return [];
 }
@@ -99,7 +135,7 @@ function corsRisks(b: ApiConfig, h: ApiConfig): Risk[] {
         {
           kind: 'cors-opened',
           api: h.name,
-          message: `${h.name}: CORS opened (${b.cors ? describeCors(b) : 'off'} → ${describeCors(h)})`,
+          detail: `CORS opened (${b.cors ? describeCors(b) : 'off'} → ${describeCors(h)})`,
         },
       ]
     : [];
@@ -117,7 +153,7 @@ function backendRisks(b: ApiConfig, h: ApiConfig): Risk[] {
     risks.push({
       kind: 'backend-downgraded-to-http',
       api: h.name,
-      message: `${h.name}: backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
+      detail: `backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
     });
   }
   if (
@@ -129,13 +165,19 @@ function backendRisks(b: ApiConfig, h: ApiConfig): Risk[] {
     risks.push({
       kind: 'backend-downgraded-to-http',
       api: h.name,
-      message: `${h.name}: backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
+      detail: `backend moved from ${bb.origin} to unencrypted ${hb.origin}`,
     });
+  }
+  if (risks.length === 0) {
+    const before = new Set(plaintextOrigins(b));
+    for (const origin of plaintextOrigins(h).filter((o) => !before.has(o))) {
+      risks.push({ kind: 'plaintext-backend', api: h.name, detail: `now calls an unencrypted backend ${origin}` });
+    }
   }
   const bt = timeoutOf(b);
   const ht = timeoutOf(h);
   if (bt !== undefined && ht !== undefined && ht > bt && (ht >= bt * TIMEOUT_FACTOR || ht - bt >= TIMEOUT_STEP_MS)) {
-    risks.push({ kind: 'timeout-raised', api: h.name, message: `${h.name}: timeout raised from ${bt} ms to ${ht} ms` });
+    risks.push({ kind: 'timeout-raised', api: h.name, detail: `timeout raised from ${bt} ms to ${ht} ms` });
   }
   return risks;
 }
@@ -167,7 +209,7 @@ function shadowing(base: GatewayConfig, head: GatewayConfig): Risk[] {
         risks.push({
           kind: 'route-shadowed',
           api: api.name,
-          message: `${api.frontend.method} ${path} was served by ${api.name} and is now captured by ${now.api.name} (${now.api.frontend.rawPath})`,
+          detail: `${api.frontend.method} ${path} was served by ${api.name} and is now captured by ${now.api.name} (${now.api.frontend.rawPath})`,
         });
         break;
       }

@@ -36,6 +36,11 @@ export interface GatewayOptions {
   readonly accessLog?: LogSink | null;
   /** Show function error stacks to clients. Default: APIGW_DEBUG=1. */
   readonly debug?: boolean;
+  /**
+   * Port and address that replace the config's HTTP listener's for this process (`serve --port/--host`).
+   * Only `listen()` uses them: the config is not changed, so a reload compares listeners as written.
+   */
+  readonly http?: { readonly port?: number; readonly host?: string };
 }
 
 export class Gateway {
@@ -44,6 +49,7 @@ export class Gateway {
   private readonly sockets = new Set<Socket>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly debug: boolean;
+  private readonly httpOverride: GatewayOptions['http'];
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -53,6 +59,7 @@ export class Gateway {
   ) {
     this.env = options.env ?? process.env;
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
+    this.httpOverride = options.http;
     const sink =
       options.accessLog !== undefined
         ? (options.accessLog ?? undefined)
@@ -98,7 +105,8 @@ export class Gateway {
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this.state, req, res);
     if (listeners.http) {
       const server = createHttpServer(serverOptions(limits), onRequest);
-      out.http = await this.start(server, listeners.http.port, listeners.http.host);
+      const port = this.httpOverride?.port ?? listeners.http.port;
+      out.http = await this.start(server, port, this.httpOverride?.host ?? listeners.http.host);
     }
     if (listeners.https && this.state.tls) {
       const server = createHttpsServer({ ...this.state.tls.options, ...serverOptions(limits) }, onRequest);

@@ -1,24 +1,41 @@
 /**
- * The gateway process (the image's entry point, and `apigw serve`):
+ * The gateway process (the image's entry point, and `apigw serve`); the
+ * command line is in `command-line.ts`:
  *
- *   gateway [serve] [--config FILE]   serve; FILE defaults to $APIGW_CONFIG, then ./config/gateway.json
- *   gateway check [--config FILE]     validate the config and exit (0 valid, 1 invalid)
- *   gateway healthcheck [--config F]  GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
+ *   gateway [serve] [FILE | --config FILE] [--port P] [--host A]   serve FILE
+ *   gateway check [FILE | --config FILE]     validate the config and exit (0 valid, 1 invalid)
+ *   gateway healthcheck [--config F]         GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
  *
+ * Exit 2 on a usage error (usage on stderr); `--help` prints it and exits 0.
  * Signals: SIGHUP reloads the config file (a bad file is refused and logged,
  * the running config keeps serving); SIGTERM and SIGINT drain and exit.
  */
 import { request } from 'node:http';
 import { logEvent } from './access-log';
 import { formatIssues } from '../model';
+import { commandOf, gatewayUsage, parseGatewayArgs, type GatewayArgs } from './command-line';
 import { ConfigError, loadConfigFile } from './config-loader';
 import { Gateway } from './gateway';
 
-export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const args = [...argv];
-  const command = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'serve';
-  const i = args.indexOf('--config');
-  const file = (i >= 0 ? args[i + 1] : undefined) ?? env.APIGW_CONFIG ?? 'config/gateway.json';
+export async function runGateway(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  program = 'gateway',
+): Promise<number> {
+  let args: GatewayArgs;
+  try {
+    args = parseGatewayArgs(argv, env);
+  } catch (err) {
+    const command = commandOf(argv);
+    process.stderr.write(`${program} ${command}: ${(err as Error).message}\n\n${gatewayUsage(program, command)}`);
+    return 2;
+  }
+  const { command, file } = args;
+  if (args.help) {
+    // `gateway --help` names no command: show them all.
+    process.stdout.write(gatewayUsage(program, argv[0] === command ? command : undefined));
+    return 0;
+  }
 
   if (command === 'check') {
     try {
@@ -32,22 +49,24 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
       return 1;
     }
   }
-  if (command === 'healthcheck') return healthcheck(file);
-  if (command !== 'serve') {
-    process.stderr.write(`unknown command "${command}" (serve, check, healthcheck)\n`);
-    return 2;
-  }
+  if (command === 'healthcheck') return healthcheck(file, args.http.port);
 
   let gateway: Gateway;
   try {
-    gateway = await Gateway.fromFile(file, { env });
+    gateway = await Gateway.fromFile(file, { env, http: args.http });
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else logEvent('start_failed', { reason: (err as Error).message });
     return 1;
   }
+  if (!gateway.config.config.service.listeners.http && Object.keys(args.http).length > 0) {
+    process.stderr.write(`${program} serve: --port and --host set the HTTP listener, and ${file} has none\n`);
+    await gateway.close();
+    return 2;
+  }
   const addresses = await gateway.listen();
   logEvent('listening', {
+    pid: process.pid,
     service: gateway.config.config.service.name,
     apis: gateway.config.config.apis.length,
     http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
@@ -66,13 +85,13 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
   return -1;
 }
 
-async function healthcheck(file: string): Promise<number> {
+async function healthcheck(file: string, port?: number): Promise<number> {
   const { config } = await loadConfigFile(file);
   const http = config.service.listeners.http;
   if (!http) return 0; // HTTPS-only: the TLS handshake needs a server name; the process being up is the check.
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port: http.port, path: config.service.healthPath, timeout: 3000 },
+      { host: '127.0.0.1', port: port ?? http.port, path: config.service.healthPath, timeout: 3000 },
       (res) => {
         res.resume();
         resolve(res.statusCode === 200 ? 0 : 1);

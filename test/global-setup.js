@@ -1,7 +1,21 @@
-// Bundles the runtime once per test run (the constructs copy it into build contexts).
+// Once per test run: builds dist/ (tests spawn the real `apigw` and the compiled quickstart), bundles the
+// runtime (the constructs copy it into build contexts), and gives the run its own temp folder, so that
+// global-teardown.js can tell what the tests left behind even while other runs share the machine.
 const { execFileSync } = require('node:child_process');
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
+const root = join(__dirname, '..');
+
 module.exports = async () => {
-  execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'bundle-runtime.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-runtime.mjs')], { stdio: 'inherit' });
+  // Test workers start after this and inherit the variable; os.tmpdir() reads it on every call.
+  const dir = mkdtempSync(join(tmpdir(), 'apigw-jest-run-'));
+  process.env.APIGW_TEST_TMP_PARENT = process.env.TMPDIR ?? '';
+  process.env.TMPDIR = dir;
 };

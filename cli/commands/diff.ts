@@ -4,37 +4,46 @@
  * folders). Exit 0 when identical, 1 when different, 2 on error, like diff.
  */
 import { diffGateways } from '../../review/diff';
-import { loadConfigs } from '../../review/load';
+import { loadGateways } from '../../review/load';
 import { renderDiff, type DiffFormat } from '../../review/render';
+import { parseCommandArgs, usageError } from '../args';
+import { useColor } from '../color';
 import type { Command } from '../command';
+
+const USAGE = `usage: apigw diff BASE HEAD [--format text|markdown|json]
+
+Compares two synthesized gateways (config files, or cdktf.out folders) per
+service: APIs added, removed and changed, risky and breaking changes, and the
+deploy impact of each change. Exit 0 when identical, 1 when different, 2 on error.
+
+options:
+  -f, --format FORMAT   text (default; coloured on a terminal unless NO_COLOR is set), markdown or json
+  -h, --help            show this help
+`;
+
+const FORMATS: readonly DiffFormat[] = ['text', 'markdown', 'json'];
 
 export const diffCommand: Command = {
   async run(args) {
-    let format: DiffFormat = 'text';
-    const paths: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i] as string;
-      if (a === '--format') {
-        const f = args[++i];
-        if (f !== 'text' && f !== 'markdown' && f !== 'json') return fail('--format must be text, markdown or json');
-        format = f;
-      } else if (a === '--help') {
-        process.stdout.write('usage: apigw diff BASE HEAD [--format text|markdown|json]\n');
-        return 0;
-      } else paths.push(a);
+    const parsed = parseCommandArgs('diff', USAGE, args, { format: { type: 'string', short: 'f' } });
+    if (parsed.exit !== undefined) return parsed.exit;
+    const format = (parsed.values.format as string | undefined) ?? 'text';
+    if (!FORMATS.includes(format as DiffFormat)) {
+      return usageError('diff', `--format must be text, markdown or json, got "${format}"`, USAGE).exit;
     }
-    if (paths.length !== 2) return fail('usage: apigw diff BASE HEAD [--format text|markdown|json]');
+    const [base, head, extra] = parsed.positionals;
+    if (base === undefined || head === undefined || extra !== undefined) {
+      return usageError('diff', 'give two gateways to compare: BASE and HEAD', USAGE).exit;
+    }
     try {
-      const diff = diffGateways(loadConfigs(paths[0] as string), loadConfigs(paths[1] as string));
-      process.stdout.write(renderDiff(diff, format, format === 'text' && process.stdout.isTTY === true));
+      const diff = diffGateways(loadGateways(base), loadGateways(head));
+      process.stdout.write(
+        renderDiff(diff, format as DiffFormat, format === 'text' && useColor(process.stdout, process.env)),
+      );
       return diff.identical ? 0 : 1;
     } catch (err) {
-      return fail((err as Error).message);
+      process.stderr.write(`apigw diff: ${(err as Error).message}\n`);
+      return 2;
     }
   },
 };
-
-function fail(message: string): number {
-  process.stderr.write(`apigw diff: ${message}\n`);
-  return 2;
-}

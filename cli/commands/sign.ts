@@ -6,41 +6,67 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../runtime/auth/sign';
 import type { HmacAlgorithm } from '../../runtime/auth/signature';
+import { parseCommandArgs, usageError } from '../args';
 import type { Command } from '../command';
+
+const USAGE = `usage: apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value']... [--algorithm ALG]
+
+Prints the headers of a signed key-pair request (X-Date, Authorization and the
+given headers) as curl -H arguments. The secret is read from the environment or
+a file, never from the command line.
+
+options:
+  --id ID              the key pair's secretId
+  --secret-env VAR     read the secret from environment variable VAR
+  --secret-file FILE   read the secret from FILE (surrounding whitespace is trimmed)
+  --header 'N: v'      a header to sign and send (repeatable)
+  --algorithm ALG      hmac-sha256 (default) or hmac-sha1
+  -h, --help           show this help
+`;
 
 export const signCommand: Command = {
   async run(args) {
-    let id: string | undefined;
-    let secret: string | undefined;
-    let algorithm: HmacAlgorithm = 'hmac-sha256';
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < args.length; i++) {
-      const flag = args[i];
-      const value = args[i + 1];
-      if (flag === '--help') {
-        process.stdout.write(
-          "usage: apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value'] [--algorithm hmac-sha1|hmac-sha256]\n",
-        );
-        return 0;
-      }
-      if (value === undefined) return fail(`${flag} needs a value`);
-      i++;
-      if (flag === '--id') id = value;
-      else if (flag === '--secret-env') secret = process.env[value];
-      else if (flag === '--secret-file') secret = readFileSync(value, 'utf8').trim();
-      else if (flag === '--algorithm') {
-        if (value !== 'hmac-sha1' && value !== 'hmac-sha256')
-          return fail('--algorithm must be hmac-sha1 or hmac-sha256');
-        algorithm = value;
-      } else if (flag === '--header') {
-        const colon = value.indexOf(':');
-        if (colon <= 0) return fail(`--header "${value}" must be "Name: value"`);
-        headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
-      } else return fail(`unknown option ${flag}`);
-    }
+    const parsed = parseCommandArgs('sign', USAGE, args, {
+      id: { type: 'string' },
+      'secret-env': { type: 'string' },
+      'secret-file': { type: 'string' },
+      header: { type: 'string', multiple: true },
+      algorithm: { type: 'string' },
+    });
+    if (parsed.exit !== undefined) return parsed.exit;
+    const { values, positionals } = parsed;
+    const fail = (message: string): number => usageError('sign', message, USAGE).exit;
+    if (positionals.length > 0) return fail(`unexpected argument "${positionals[0]}"`);
+    const id = values.id as string | undefined;
+    const secretEnv = values['secret-env'] as string | undefined;
+    const secretFile = values['secret-file'] as string | undefined;
+    const algorithm = (values.algorithm as string | undefined) ?? 'hmac-sha256';
     if (!id) return fail('--id is required');
+    if (secretEnv !== undefined && secretFile !== undefined)
+      return fail('--secret-env and --secret-file exclude each other');
+    if (algorithm !== 'hmac-sha1' && algorithm !== 'hmac-sha256') {
+      return fail(`--algorithm must be hmac-sha1 or hmac-sha256, got "${algorithm}"`);
+    }
+    const headers: Record<string, string> = {};
+    for (const header of (values.header as string[] | undefined) ?? []) {
+      const colon = header.indexOf(':');
+      if (colon <= 0) return fail(`--header "${header}" must be "Name: value"`);
+      headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+    }
+    let secret: string | undefined;
+    try {
+      secret =
+        secretEnv !== undefined
+          ? process.env[secretEnv]
+          : secretFile !== undefined
+            ? readFileSync(secretFile, 'utf8').trim()
+            : undefined;
+    } catch (err) {
+      process.stderr.write(`apigw sign: cannot read --secret-file: ${(err as Error).message}\n`);
+      return 2;
+    }
     if (!secret) return fail('the secret is empty: pass --secret-env VAR (set) or --secret-file FILE');
-    const signed = signRequest({ secretId: id, secretKey: secret, algorithm, headers });
+    const signed = signRequest({ secretId: id, secretKey: secret, algorithm: algorithm as HmacAlgorithm, headers });
     process.stdout.write(
       Object.entries(signed)
         .map(([k, v]) => `-H '${k}: ${v.replace(/'/g, "'\\''")}'`)
@@ -49,8 +75,3 @@ export const signCommand: Command = {
     return 0;
   },
 };
-
-function fail(message: string): number {
-  process.stderr.write(`apigw sign: ${message}\n`);
-  return 2;
-}

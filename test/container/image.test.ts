@@ -6,8 +6,7 @@
  * stays on loopback).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
@@ -16,6 +15,7 @@ import { Auth, FunctionCode, MockBackend, ScfBackend, Secret, Service } from '..
 import { signRequest } from '../../runtime/auth/sign';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
 const SECRET = 'container-test-secret-value';
 
@@ -82,7 +82,7 @@ describeWithDocker('gateway image on a Docker engine', () => {
   });
 
   beforeAll(async () => {
-    fnDir = mkdtempSync(join(tmpdir(), 'apigw-ct-fn-'));
+    fnDir = tempDir('apigw-ct-fn-');
     writeFileSync(
       join(fnDir, 'index.js'),
       'exports.main = async (e) => ({ from: "image", stage: e.requestContext.stage, env: Object.keys(process.env) });',
@@ -149,7 +149,7 @@ describeWithDocker('gateway image on a Docker engine', () => {
   it('tags the image by content: same stack, same image; changed API, new image', () => {
     expect(synth(port, fnDir).image.name).toBe(s.image.name);
     expect(synth(port, fnDir, 'changed').image.name).not.toBe(s.image.name);
-    const dir = mkdtempSync(join(tmpdir(), 'apigw-ct-fn2-'));
+    const dir = tempDir('apigw-ct-fn2-');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.js'), 'exports.main = async () => 2;');
     expect(synth(port, dir).image.name).not.toBe(s.image.name);

@@ -7,8 +7,7 @@
  * the Deployment expects.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
@@ -18,6 +17,7 @@ import { FunctionCode, MockBackend, ScfBackend, Service } from '../../lib';
 import { KubernetesTarget } from '../../lib/deploy/kubernetes';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
 interface Container {
   image: string;
@@ -89,7 +89,7 @@ describeWithDocker('Kubernetes pod settings on a Docker engine', () => {
       });
       if (r.status !== 0) throw new Error(`local base image: ${r.stderr}`);
     }
-    const fnDir = mkdtempSync(join(tmpdir(), 'apigw-k8s-fn-'));
+    const fnDir = tempDir('apigw-k8s-fn-');
     writeFileSync(join(fnDir, 'index.js'), 'exports.main = async () => ({ from: "worker", uid: process.getuid() });');
     port = await freePort();
     v1 = synth(port, fnDir, 'v1');
@@ -102,7 +102,7 @@ describeWithDocker('Kubernetes pod settings on a Docker engine', () => {
     container = v1.pod.container[0] as Container;
     const mount = container.volume_mount[0];
     if (!mount) throw new Error('no config mount');
-    const configFile = join(mkdtempSync(join(tmpdir(), 'apigw-k8s-cm-')), 'gateway.json');
+    const configFile = join(tempDir('apigw-k8s-cm-'), 'gateway.json');
     writeFileSync(configFile, v2.configMap);
     name = `apigw-k8s-${port}`;
     const sc = container.security_context;

@@ -1,12 +1,12 @@
 /** `cdktf synth` (the real CLI, offline) on the quickstart, as cdktf.json configures it. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp';
 
 it('synthesizes the quickstart with the cdktf CLI', () => {
   const root = join(__dirname, '..', '..');
-  const out = mkdtempSync(join(tmpdir(), 'apigw-synth-'));
+  const out = tempDir('apigw-synth-');
   execFileSync(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', out], {
     cwd: root,
     env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: 'true' },

@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../../model';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
 import { echo, freePort, startBackend, type Backend } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'runtime-bundle', 'gateway.js');
 const CONNECTIONS = 20;
@@ -42,7 +42,7 @@ function config(port: number, version: string): GatewayConfig {
 
 async function startChild(): Promise<Child> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'apigw-load-'));
+  const dir = tempDir('apigw-load-');
   const file = join(dir, 'gateway.json');
   writeFileSync(file, JSON.stringify(config(port, 'v1')));
   const proc = spawn(process.execPath, [BUNDLE, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,12 +1,12 @@
 /** Real servers on 127.0.0.1 for tests, and a running gateway built from a config document. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
 import { Gateway } from '../../runtime/gateway';
+import { tempDir } from './temp';
 
 export interface Backend {
   readonly origin: string;
@@ -62,7 +62,7 @@ export async function startGateway(
   env: NodeJS.ProcessEnv = {},
   dir?: string,
 ): Promise<RunningGateway> {
-  const folder = dir ?? mkdtempSync(join(tmpdir(), 'apigw-test-'));
+  const folder = dir ?? tempDir('apigw-test-');
   const file = join(folder, 'gateway.json');
   writeFileSync(file, JSON.stringify(config));
   const logs: string[] = [];

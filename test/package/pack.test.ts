@@ -3,9 +3,9 @@
  * cdktf app outside this repo, synthesize a small stack with it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 
 it('installs from the tarball into a fresh cdktf app and synthesizes', () => {
-  const work = mkdtempSync(join(tmpdir(), 'apigw-pack-'));
+  const work = tempDir('apigw-pack-');
   const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
   const tarball = join(work, out.trim().split('\n').pop() as string);
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
@@ -22,6 +22,12 @@ it('installs from the tarball into a fresh cdktf app and synthesizes', () => {
   expect(listing).toContain('package/runtime/Dockerfile');
   expect(listing).not.toContain('package/test/');
   expect(listing).not.toMatch(/package\/(lib|runtime)\/[^\n]*\.ts\n/);
+  // Source maps would point at sources the package does not ship.
+  expect(listing).not.toMatch(/\.map\n/);
+  // Relative links of the README resolve inside the package.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1] as string);
+  for (const link of links.filter((l) => !/^[a-z]+:/.test(l))) expect(listing).toContain(`package/${link}\n`);
 
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
@@ -67,6 +73,29 @@ app.synth();`,
   };
   expect(config.apis.map((a) => a.name)).toEqual(['hello']);
   expect(existsSync(join(context, 'gateway', 'gateway.js'))).toBe(true);
+  // Everything the README tells users to import resolves from the installed package.
+  const specifiers = [...readme.matchAll(/(?:from |require\()'(cdktf-apigw(?:\/[^']*)?)'/g)].map((m) => m[1] as string);
+  expect(specifiers).toEqual(expect.arrayContaining(['cdktf-apigw', 'cdktf-apigw/sign', 'cdktf-apigw/functions']));
+  for (const spec of new Set(specifiers)) {
+    execFileSync(process.execPath, ['-e', `require.resolve(${JSON.stringify(spec)})`], { cwd: app });
+  }
+  const signed = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `process.stdout.write(Object.keys(require('cdktf-apigw/sign').signRequest({ secretId: 'a', secretKey: 'b' })).join(' '))`,
+    ],
+    { cwd: app, encoding: 'utf8' },
+  );
+  expect(signed).toBe('x-date authorization');
+  const installed = JSON.parse(
+    readFileSync(join(app, 'node_modules', 'cdktf-apigw', 'package.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  expect(installed).toMatchObject({
+    repository: { url: expect.stringMatching(/^git\+https:\/\//) },
+    homepage: expect.stringMatching(/^https:\/\//),
+    bugs: { url: expect.stringMatching(/^https:\/\//) },
+  });
   // A construct library must not bring its own copy of the framework.
   expect(existsSync(join(app, 'node_modules', 'cdktf-apigw', 'node_modules', 'cdktf'))).toBe(false);
 }, 240_000);

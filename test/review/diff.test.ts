@@ -1,13 +1,14 @@
-/** apigw diff and apigw openapi on configs made by the tests. */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/** apigw diff on configs made by the tests. */
+import { spawnSync } from 'node:child_process';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GatewayConfig } from '../../model';
+import type { GatewayConfig, ScfBackendConfig } from '../../model';
+import { functionCodeHash } from '../../review/code-hash';
 import { diffGateways } from '../../review/diff';
-import { toOpenApi } from '../../review/openapi';
 import { renderDiff } from '../../review/render';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
+import { tempDir } from '../helpers/temp';
 
 const base = (): GatewayConfig =>
   gatewayConfig(
@@ -57,9 +58,14 @@ describe('gateway diff', () => {
     expect(s.removed.map((a) => a.name)).toEqual(['health']);
     expect(s.changed[0]?.changes).toEqual(
       expect.arrayContaining([
-        { field: 'auth.type', before: 'keyPair', after: 'none' },
-        { field: 'backend.origin', before: 'https://users.internal', after: 'http://users.internal' },
-        { field: 'backend.timeoutMs', before: 2000, after: 120000 },
+        { field: 'auth.type', before: 'keyPair', after: 'none', impact: 'applied live' },
+        {
+          field: 'backend.origin',
+          before: 'https://users.internal',
+          after: 'http://users.internal',
+          impact: 'applied live',
+        },
+        { field: 'backend.timeoutMs', before: 2000, after: 120000, impact: 'applied live' },
       ]),
     );
     expect(s.risks.map((r) => r.kind).sort()).toEqual(
@@ -72,17 +78,19 @@ describe('gateway diff', () => {
         'timeout-raised',
       ].sort(),
     );
-    expect(s.risks.find((r) => r.kind === 'route-shadowed')?.message).toBe(
-      'GET /orders/list was served by orders and is now captured by catchAll (^~/orders)',
-    );
+    expect(s.risks.find((r) => r.kind === 'route-shadowed')).toEqual({
+      kind: 'route-shadowed',
+      apis: ['orders'],
+      detail: 'GET /orders/list was served by orders and is now captured by catchAll (^~/orders)',
+    });
     const md = renderDiff(d, 'markdown');
-    expect(md).toContain('| `getUser` | `auth.type` | `"keyPair"` | `"none"` |');
-    expect(md).toContain('> - **auth-removed**: getUser: authentication removed (keyPair → none)');
+    expect(md).toContain('| `getUser` | `auth.type` | `"keyPair"` | `"none"` | applied live |');
+    expect(md).toContain('> - **auth-removed** `getUser`: authentication removed (keyPair → none)');
     expect(JSON.parse(renderDiff(d, 'json'))).toMatchObject({ identical: false });
   });
 
   it('runs as apigw diff with diff-like exit codes on synth folders and files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigw-diff-'));
+    const dir = tempDir('apigw-diff-');
     const write = (name: string, c: GatewayConfig | string): string => {
       const folder = join(dir, name, 'stacks', 's', 'assets', 'x', 'HASH', 'config');
       mkdirSync(folder, { recursive: true });
@@ -95,7 +103,6 @@ describe('gateway diff', () => {
       spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'apigw.js'), ...args], {
         encoding: 'utf8',
       });
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: join(__dirname, '..', '..') });
     expect(run('diff', write('a', base()), write('b', base())).status).toBe(0);
     const changed = run('diff', write('a', base()), write('c', head), '--format', 'markdown');
     expect(changed.status).toBe(1);
@@ -106,54 +113,229 @@ describe('gateway diff', () => {
   });
 });
 
-describe('OpenAPI export', () => {
-  it('produces a valid OpenAPI 3.1 document with parameters, security and error codes', () => {
-    const config = base();
-    config.apis.push(api('re', '~^/re/[0-9]+$', mock('{}')));
-    config.apis.push(
-      api('jwt', '=/me', mock('{}'), {
-        auth: {
-          type: 'oauth2',
-          verifier: {
-            publicKeyPem: 'x',
-            algorithms: ['RS256'],
-            clockToleranceSec: 0,
-            tokenLocation: { from: 'header', name: 'authorization', scheme: 'Bearer' },
-            forwardClaims: [],
-          },
-        },
-      }),
+const text = (d: ReturnType<typeof diffGateways>) => renderDiff(d, 'text');
+const cors = (...allowOrigins: string[]) => ({
+  allowOrigins,
+  allowMethods: [],
+  allowHeaders: [],
+  exposeHeaders: [],
+  allowCredentials: false,
+});
+
+describe('gateway diff findings', () => {
+  it('shows one shared Cors change on seven APIs as one finding, not seven', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const withCors = (c: ReturnType<typeof cors>) =>
+      gatewayConfig(names.map((n) => api(n, `=/${n}`, mock('{}'), { cors: c })));
+    const d = diffGateways(
+      map(withCors(cors('https://app.example'))),
+      map(withCors(cors('https://app.example', 'https://new.example'))),
     );
-    const doc = toOpenApi(config);
-    // The validator is ESM-only: run it in plain node rather than through jest's CommonJS loader.
-    const file = join(mkdtempSync(join(tmpdir(), 'apigw-oas-')), 'openapi.json');
-    writeFileSync(file, JSON.stringify(doc));
-    const script = `import { Validator } from '@seriousme/openapi-schema-validator';
-      const r = await new Validator().validate(${JSON.stringify(file)});
-      process.stdout.write(JSON.stringify(r));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      cwd: join(__dirname, '..', '..'),
-    });
-    const result = JSON.parse(out) as { valid: boolean; errors?: unknown };
-    expect(result).toEqual({ valid: true });
-    const paths = doc.paths as Record<
-      string,
-      Record<string, { parameters: unknown[]; security?: unknown; responses: Record<string, unknown> }>
-    >;
-    expect(paths['/users/{id}']?.get?.parameters).toEqual([
+    const s = d.services[0]!;
+    expect(s.changed).toEqual([]);
+    expect(s.shared).toEqual([
       {
-        name: 'id',
-        in: 'path',
-        required: true,
-        schema: { type: 'integer', format: 'int32' },
-        description: 'user id',
-        example: 42,
+        field: 'cors.allowOrigins',
+        before: ['https://app.example'],
+        after: ['https://app.example', 'https://new.example'],
+        impact: 'applied live',
+        apis: names,
       },
     ]);
-    expect(paths['/users/{id}']?.get?.security).toEqual([{ keyPair: [] }]);
-    expect(paths['/me']?.get?.security).toEqual([{ oauth2: [] }]);
-    expect(JSON.stringify(paths['/users/{id}']?.get?.responses)).toContain('NoUser');
-    expect(doc['x-apigw-regex-routes']).toEqual([{ name: 're', method: 'GET', pattern: '^/re/[0-9]+$' }]);
+    expect(s.risks).toEqual([{ kind: 'cors-opened', apis: names, detail: expect.stringContaining('CORS opened') }]);
+    const lines = text(d).split('\n');
+    expect(lines.filter((l) => l.includes('cors.allowOrigins'))).toEqual([
+      '  ~ 7 APIs (a, b, c, d, e, f, g): cors.allowOrigins: ["https://app.example"] → ["https://app.example","https://new.example"]  [applied live]',
+    ]);
+    expect(lines.filter((l) => l.includes('cors-opened'))).toHaveLength(1);
+  });
+
+  it('summarises keys and JWKS by fingerprint instead of dumping them', () => {
+    const pem = () =>
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const jwks = (...kids: string[]) => JSON.stringify({ keys: kids.map((kid) => ({ kty: 'EC', kid, crv: 'P-256' })) });
+    const verifier = (v: { publicKeyPem?: string; jwks?: string }) => ({
+      type: 'oauth2' as const,
+      verifier: {
+        ...v,
+        algorithms: ['ES256' as const],
+        clockToleranceSec: 0,
+        tokenLocation: { from: 'header' as const, name: 'authorization', scheme: 'Bearer' },
+        forwardClaims: [],
+      },
+    });
+    const config = (key: string, set: string) =>
+      gatewayConfig([
+        api('pem', '=/pem', mock('{}'), { auth: verifier({ publicKeyPem: key }) }),
+        api('jwks', '=/jwks', mock('{}'), { auth: verifier({ jwks: set }) }),
+      ]);
+    const [before, after] = [pem(), pem()];
+    const out = text(diffGateways(map(config(before, jwks('k1'))), map(config(after, jwks('k1', 'k2')))));
+    expect(out).not.toContain('BEGIN PUBLIC KEY');
+    expect(out).not.toContain('"kty"');
+    const print = (k: string) => `sha256:${createHash('sha256').update(k.trim()).digest('hex').slice(0, 12)}`;
+    expect(out).toContain(`auth.verifier.publicKeyPem: "${print(before)}" → "${print(after)}"`);
+    expect(out).toMatch(
+      /auth\.verifier\.jwks: "JWKS of 1 key \(kid k1\) sha256:[0-9a-f]{12}" → "JWKS of 2 keys \(kid k1, k2\) sha256:[0-9a-f]{12}"/,
+    );
+  });
+
+  it('flags a raised maxBodyBytes and new http:// backends', () => {
+    const head = base();
+    head.service.limits = { ...head.service.limits, maxBodyBytes: 100 * 1024 * 1024 };
+    head.apis[1] = { ...head.apis[1]!, backend: http('http://health.internal') }; // mock → plain HTTP
+    head.apis.push(api('legacy', '=/legacy', http('http://legacy.internal')));
+    const s = diffGateways(map(base()), map(head)).services[0]!;
+    expect(s.risks).toEqual(
+      expect.arrayContaining([
+        {
+          kind: 'body-limit-raised',
+          apis: [],
+          detail: 'limits.maxBodyBytes raised from 10 MiB to 100 MiB: every API accepts larger bodies',
+        },
+        {
+          kind: 'plaintext-backend',
+          apis: ['health'],
+          detail: 'now calls an unencrypted backend http://health.internal',
+        },
+        {
+          kind: 'plaintext-backend',
+          apis: ['legacy'],
+          detail: 'new API calls an unencrypted backend http://legacy.internal',
+        },
+      ]),
+    );
+  });
+
+  it('flags removed APIs, removed and newly required parameters, and changed paths and methods as breaking', () => {
+    const head = base();
+    const user = head.apis[0]!;
+    head.apis[0] = {
+      ...user,
+      frontend: { ...user.frontend, method: 'POST' },
+      parameters: [
+        { name: 'id', in: 'path', type: 'int', required: true },
+        { name: 'tenant', in: 'header', type: 'string', required: true },
+      ],
+    };
+    head.apis[2] = { ...head.apis[2]!, ...api('orders', '/orders/all', http('https://orders.internal', '/')) };
+    head.apis.splice(1, 1); // health removed
+    const before = base();
+    before.apis[0]!.parameters.push({ name: 'verbose', in: 'query', type: 'boolean', required: false });
+    const s = diffGateways(map(before), map(head)).services[0]!;
+    expect(s.breaking).toEqual([
+      { kind: 'api-removed', apis: ['health'], detail: 'API removed (GET =/ping): its clients get 404 or 405' },
+      { kind: 'method-changed', apis: ['getUser'], detail: 'method changed from GET to POST' },
+      { kind: 'parameter-removed', apis: ['getUser'], detail: 'query parameter verbose removed' },
+      { kind: 'parameter-now-required', apis: ['getUser'], detail: 'header parameter tenant is new and required' },
+      { kind: 'path-changed', apis: ['orders'], detail: 'path changed from /orders/list to /orders/all' },
+    ]);
+    expect(text(diffGateways(map(before), map(head)))).toContain(
+      '  BREAKING method-changed: getUser: method changed from GET to POST',
+    );
+  });
+
+  it('says the deploy impact of every change in text, Markdown and JSON', () => {
+    const head = base();
+    head.service.listeners = { http: { port: 9090, host: '0.0.0.0', redirectToHttps: false } };
+    head.service.limits = { ...head.service.limits, keepAliveTimeoutMs: 6000 };
+    head.apis[1] = { ...head.apis[1]!, backend: mock('{"v":2}') };
+    const d = diffGateways(map(base()), map(head));
+    const s = d.services[0]!;
+    expect(s.impact).toBe('restarts the gateway');
+    const t = text(d);
+    expect(t).toContain('service test (changed; restarts the gateway)');
+    expect(t).toContain('  ~ service.listeners.http.port: 0 → 9090  [restarts the gateway]');
+    expect(t).toContain('  ~ service.limits.keepAliveTimeoutMs: 5000 → 6000  [applied live]');
+    expect(t).toContain('      backend.body: "{}" → "{\\"v\\":2}"  [applied live]');
+    const md = renderDiff(d, 'markdown');
+    expect(md).toContain('### Service `test` (changed) — restarts the gateway');
+    expect(md).toContain('| (service) | `service.listeners.http.port` | `0` | `9090` | restarts the gateway |');
+    expect(md).toContain('| `health` | `backend.body` | `"{}"` | `"{\\"v\\":2}"` | applied live |');
+    const json = JSON.parse(renderDiff(d, 'json')) as {
+      services: { serviceChanges: { field: string; impact: string }[] }[];
+    };
+    expect(json.services[0]!.serviceChanges).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'service.listeners.http.port', impact: 'restarts the gateway' }),
+        expect.objectContaining({ field: 'service.limits.keepAliveTimeoutMs', impact: 'applied live' }),
+      ]),
+    );
+    // An API-only change is applied live as a whole.
+    const apiOnly = base();
+    apiOnly.apis[1] = { ...apiOnly.apis[1]!, backend: mock('{"v":2}') };
+    expect(diffGateways(map(base()), map(apiOnly)).services[0]!.impact).toBe('applied live');
+  });
+});
+
+describe('apigw diff on function code', () => {
+  /** A synth-like output folder: config/gateway.json and the function's code next to it. */
+  function synthFolder(root: string, code: string, sha256?: string): string {
+    const context = join(root, 'stacks', 's', 'assets', 'x', 'HASH');
+    mkdirSync(join(context, 'config'), { recursive: true });
+    mkdirSync(join(context, 'functions', 'default', 'hello', '$LATEST'), { recursive: true });
+    writeFileSync(join(context, 'functions', 'default', 'hello', '$LATEST', 'index.js'), code);
+    const fn: ScfBackendConfig = {
+      type: 'scf',
+      responseIntegration: false,
+      function: {
+        namespace: 'default',
+        functionName: 'hello',
+        version: '$LATEST',
+        timeoutMs: 3000,
+        source: {
+          type: 'bundled',
+          dir: '../functions/default/hello/$LATEST',
+          handler: 'index.main_handler',
+          memoryMb: 128,
+          ...(sha256 ? { sha256 } : {}),
+        },
+      },
+    };
+    writeFileSync(
+      join(context, 'config', 'gateway.json'),
+      JSON.stringify(gatewayConfig([api('hello', '=/hello', fn)])),
+    );
+    return root;
+  }
+
+  const apigw = (...args: string[]) =>
+    spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'apigw.js'), ...args], {
+      encoding: 'utf8',
+    });
+
+  it('shows a change of the code folder when the config has no sha256 (it used to print "No changes.")', () => {
+    const dir = tempDir('apigw-diff-code-');
+    const a = synthFolder(join(dir, 'a'), 'exports.main_handler = async () => 1;\n');
+    const b = synthFolder(join(dir, 'b'), 'exports.main_handler = async () => 2;\n');
+    const same = synthFolder(join(dir, 'c'), 'exports.main_handler = async () => 1;\n');
+    expect(apigw('diff', a, same).status).toBe(0);
+    const r = apigw('diff', a, b);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /backend\.function\.code: "sha256:[0-9a-f]{12}" → "sha256:[0-9a-f]{12}"  \[applied live\]/,
+    );
+  });
+
+  it("compares the config's sha256 when synth wrote one", () => {
+    const dir = tempDir('apigw-diff-sha-');
+    const code = 'exports.main_handler = async () => 1;\n';
+    const r = apigw(
+      'diff',
+      synthFolder(join(dir, 'a'), code, 'a'.repeat(64)),
+      synthFolder(join(dir, 'b'), code, 'b'.repeat(64)),
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('backend.function.code: "sha256:aaaaaaaaaaaa" → "sha256:bbbbbbbbbbbb"');
+  });
+});
+
+describe('functionCodeHash', () => {
+  it('does not read a code folder outside the config folder a hostile config names', () => {
+    const dir = tempDir('apigw-diff-hostile-');
+    const source = { type: 'bundled' as const, dir: '../../../../../../../etc', handler: 'a.b', memoryMb: 128 };
+    expect(functionCodeHash(source, join(dir, 'config'))).toBe(
+      'unknown (../../../../../../../etc is outside the build context)',
+    );
   });
 });

@@ -1,13 +1,13 @@
 /** The access log: one JSON line per request, and APIGW_ACCESS_LOG=off. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { AccessLog } from '../../runtime/access-log';
 import { api, gatewayConfig, mock } from '../helpers/config';
 import { freePort } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'runtime-bundle', 'gateway.js');
 
@@ -38,7 +38,7 @@ describe('AccessLog', () => {
 
 async function serveOnce(env: NodeJS.ProcessEnv): Promise<string> {
   const port = await freePort();
-  const file = join(mkdtempSync(join(tmpdir(), 'apigw-log-')), 'gateway.json');
+  const file = join(tempDir('apigw-log-'), 'gateway.json');
   writeFileSync(
     file,
     JSON.stringify(

@@ -1,6 +1,5 @@
 /** The Prometheus metrics path of a running gateway, scraped while real traffic flows. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { ApiConfig } from '../../model';
 import { api, gatewayConfig, http, mock } from '../helpers/config';
 import { startGateway, type RunningGateway } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
 let gw: RunningGateway;
 let wss: WebSocketServer;
@@ -32,7 +32,7 @@ const wsApi = (name: string, path: string, origin: string): ApiConfig =>
 beforeAll(async () => {
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
-  const dir = mkdtempSync(join(tmpdir(), 'apigw-metrics-'));
+  const dir = tempDir('apigw-metrics-');
   mkdirSync(join(dir, 'fn'));
   writeFileSync(
     join(dir, 'fn', 'index.js'),

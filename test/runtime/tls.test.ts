@@ -1,17 +1,16 @@
 /** HTTPS with mandatory SNI, over real TLS connections. */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { DEFAULT_LIMITS } from '../../model';
 import { api, gatewayConfig, mock } from '../helpers/config';
 import { startGateway, type RunningGateway } from '../helpers/servers';
+import { tempDir } from '../helpers/temp';
 
-const dir = mkdtempSync(join(tmpdir(), 'apigw-tls-'));
+const dir = tempDir('apigw-tls-');
 function cert(name: string, cn: string): void {
   execFileSync(
     'openssl',

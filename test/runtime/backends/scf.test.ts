@@ -1,12 +1,12 @@
 /** Bundled and remote functions behind a real gateway. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { BackendConfig, FunctionTarget } from '../../../model';
 import type { FunctionEvent } from '../../../runtime/functions/event';
 import { api, gatewayConfig } from '../../helpers/config';
 import { startBackend, startGateway, type Backend, type RunningGateway } from '../../helpers/servers';
+import { tempDir } from '../../helpers/temp';
 
 const CODE = `
 exports.integration = async (event, context) => ({
@@ -44,7 +44,7 @@ const scf = (f: FunctionTarget, responseIntegration = true): BackendConfig => ({
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'apigw-fn-'));
+  dir = tempDir('apigw-fn-');
   mkdirSync(join(dir, 'functions', 'demo'), { recursive: true });
   writeFileSync(join(dir, 'functions', 'demo', 'index.js'), CODE);
   mkdirSync(join(dir, 'functions', 'v1'), { recursive: true });

@@ -4,19 +4,19 @@
  * routing, parameters and auth.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../../model';
 import { GatewayError } from '../../../runtime/errors';
 import type { HttpBackendHandler, Identity, RequestContext, RequestParams } from '../../../runtime/pipeline';
 import { api, gatewayConfig } from '../../helpers/config';
+import { tempDir } from '../../helpers/temp';
 
 /** Writes `files` (path → text) under a fresh temp folder and returns it. */
 export function writeCode(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'apigw-fn-'));
+  const root = tempDir('apigw-fn-');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);

@@ -1,13 +1,13 @@
 /** WebSocket APIs served by functions, and the connections endpoint backends push through. */
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import type { FunctionTarget } from '../../../model';
 import { api, gatewayConfig } from '../../helpers/config';
 import { startGateway, type RunningGateway } from '../../helpers/servers';
+import { tempDir } from '../../helpers/temp';
 
 let gw: RunningGateway;
 let dir: string;
@@ -21,7 +21,7 @@ const target = (handler: string): FunctionTarget => ({
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'apigw-wsfn-'));
+  dir = tempDir('apigw-wsfn-');
   mkdirSync(join(dir, 'fn'));
   const log = join(dir, 'cleanup.log');
   writeFileSync(

@@ -1,0 +1,91 @@
+/**
+ * A gateway started by npm (`npm start`, `npx apigw serve`) stops when npm
+ * does, instead of serving on as an orphan.
+ *
+ * Why it is needed: npm runs a command as `npm → sh -c "<command>" → node`
+ * and, of the signals sent to its own PID, passes on only SIGINT and SIGTERM,
+ * to the shell. The shell dies of them without passing them on, and SIGHUP
+ * (or SIGKILL) ends npm while the shell and the gateway stay. So the gateway
+ * watches npm and the shell in between, and drains (as on SIGTERM) when one
+ * of them is gone. SIGHUP cannot reach the gateway through npm: to reload,
+ * send it to the gateway's own PID (logged at start).
+ *
+ * Outside npm nothing is watched: a gateway started from a shell with
+ * `nohup ... &` must outlive that shell.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { logEvent } from '../runtime/access-log';
+
+/** How often the watched processes are checked; a check is one syscall per process. */
+const CHECK_MS = 250;
+
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox']);
+
+interface ProcessInfo {
+  readonly ppid: number;
+  readonly args: readonly string[];
+  readonly zombie: boolean;
+}
+
+/**
+ * When this process runs under npm, drains it (SIGTERM to itself) once npm or
+ * the shell npm started is gone. Returns a function that stops watching.
+ */
+export function stopWithNpm(
+  env: NodeJS.ProcessEnv,
+  onGone: (parent: number) => void = stopSelf,
+): (() => void) | undefined {
+  if (env.npm_lifecycle_event === undefined) return undefined;
+  const startPpid = process.ppid;
+  const watched = [startPpid];
+  const parent = processInfo(startPpid);
+  if (parent && SHELLS.has(basename(parent.args[0] ?? ''))) watched.push(parent.ppid);
+  const timer = setInterval(() => {
+    const gone = process.ppid !== startPpid ? startPpid : watched.find((pid) => !alive(pid));
+    if (gone === undefined) return;
+    clearInterval(timer);
+    onGone(gone);
+  }, CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function stopSelf(parent: number): void {
+  logEvent('parent_exited', {
+    parent,
+    message:
+      `npm (or the shell it started, pid ${parent}) is gone: stopping. npm passes on only SIGINT and SIGTERM; ` +
+      `to reload, send SIGHUP to the gateway itself: kill -HUP ${process.pid}`,
+  });
+  process.kill(process.pid, 'SIGTERM');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // An exited process that its parent has not reaped yet still answers signal 0 (checked where it is cheap).
+  return process.platform !== 'linux' || processInfo(pid)?.zombie !== true;
+}
+
+/** Parent PID and arguments of a process: /proc on Linux, `ps` elsewhere; undefined when unknown. */
+function processInfo(pid: number): ProcessInfo | undefined {
+  try {
+    if (process.platform === 'linux') {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name in parentheses may hold spaces: the fields after it are fixed.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      return { ppid: Number(ppid), args, zombie: state === 'Z' };
+    }
+    const out = execFileSync('ps', ['-o', 'ppid=,stat=,args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    const [ppid, state, ...args] = out.split(/\s+/);
+    return { ppid: Number(ppid), args, zombie: state?.startsWith('Z') === true };
+  } catch {
+    return undefined;
+  }
+}
