@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../../model';
 import { GatewayError } from '../../../runtime/errors';
+import { compileHeaderPolicy } from '../../../runtime/headers';
 import type { HttpBackendHandler, Identity, RequestContext, RequestParams } from '../../../runtime/pipeline';
 import { api, gatewayConfig } from '../../helpers/config';
 
@@ -82,6 +83,7 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
       protocol: 'http',
       host: req.headers.host ?? '',
       rest: '',
+      headerPolicy: compileHeaderPolicy(theApi, config.service.limits),
       extraResponseHeaders: stages.cors,
       backendMs: undefined,
     };
