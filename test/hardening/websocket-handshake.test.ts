@@ -2,19 +2,19 @@
  * WebSocket handshakes that once stopped the gateway or leaked backend legs.
  * The whole handshake is checked before any backend leg opens; each case
  * asserts what the client got, that the backend saw no connection, that the
- * gateway serves the next upgrade, and that no file descriptor leaked.
+ * gateway serves the next upgrade, and that no socket leaked.
  */
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { eventually, openFds, send } from './raw';
+import { eventually, openSockets, send } from './raw';
 import { ALLOWED_ORIGIN, handshakeLines, rawUpgrade, startWsWorld, type WsWorld } from './ws-world';
 
 let world: WsWorld;
-let fdsBefore: number;
+let socketsBefore: number;
 
 beforeAll(async () => {
   world = await startWsWorld();
-  fdsBefore = openFds();
+  socketsBefore = openSockets();
 });
 
 afterAll(() => world.close());
@@ -30,7 +30,10 @@ afterEach(async () => {
   ws.close();
   await once(ws, 'close');
   await eventually(() => world.backendConnections() === 0, 'the backend connections to close');
-  await eventually(() => openFds() <= fdsBefore, `file descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await eventually(
+    () => openSockets() <= socketsBefore,
+    `open sockets back to ${socketsBefore} (now ${openSockets()})`,
+  );
 });
 
 const body = (r: { body: string }) => JSON.parse(r.body) as { code: string; message: string };

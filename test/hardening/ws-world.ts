@@ -6,7 +6,7 @@
  * functions, a CORS-guarded WebSocket API and a plain HTTP API.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +27,14 @@ export interface WsWorld {
   backendConnections(): number;
   /** Upgrades the WebSocket backend accepted so far. */
   backendUpgrades(): number;
-  /** Events the WebSocket functions received, newest last. */
+  /** Request headers of the upgrades the WebSocket backend accepted, newest last. */
+  readonly upgradeHeaders: IncomingHttpHeaders[];
+  /** The config folder (function code is in `fn/`). */
   readonly dir: string;
   close(): Promise<void>;
 }
 
-const target = (handler: string): FunctionTarget => ({
+export const fnTarget = (handler: string): FunctionTarget => ({
   namespace: 'default',
   functionName: handler,
   version: '$LATEST',
@@ -47,13 +49,17 @@ export function wsApi(name: string, path: string, backend: ApiConfig['backend'],
   });
 }
 
+/** A WebSocket backend config towards the world's `ws` server (`path`: `/echo`, or `/big` for the oversize message). */
+export type WsBackendOf = (path: string) => ApiConfig['backend'];
+
 export async function startWsWorld(
-  more: (origin: string) => ApiConfig[] = () => [],
+  more: (wsBackend: WsBackendOf) => ApiConfig[] = () => [],
   service: Partial<GatewayConfig['service']> = {},
   env: NodeJS.ProcessEnv = {},
 ): Promise<WsWorld> {
   const sockets = new Set<Socket>();
   let upgrades = 0;
+  const upgradeHeaders: IncomingHttpHeaders[] = [];
   const server: Server = createServer((_req, res) => {
     res.writeHead(404);
     res.end();
@@ -66,6 +72,7 @@ export async function startWsWorld(
   server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgrades++;
+      upgradeHeaders.push(req.headers);
       ws.on('error', () => undefined);
       if (req.url?.startsWith('/big')) ws.send('x'.repeat(MAX_MESSAGE_BYTES * 4));
       ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
@@ -79,7 +86,8 @@ export async function startWsWorld(
   writeFileSync(
     join(dir, 'fn', 'index.js'),
     `exports.register = async () => ({ errNo: 0 });
-exports.transfer = async (e) => JSON.stringify(e);`,
+exports.transfer = async (e) => JSON.stringify(e);
+exports.echo = async (e) => e;`,
   );
   const backend = (path: string): ApiConfig['backend'] => ({
     type: 'websocket',
@@ -97,8 +105,8 @@ exports.transfer = async (e) => JSON.stringify(e);`,
         wsApi('big', '/big', backend('/big')),
         wsApi('fn', '/fn', {
           type: 'websocketFunctions',
-          register: target('register'),
-          transfer: target('transfer'),
+          register: fnTarget('register'),
+          transfer: fnTarget('transfer'),
           maxMessageBytes: MAX_MESSAGE_BYTES,
         }),
         wsApi('browser', '/browser', backend('/echo'), {
@@ -111,7 +119,7 @@ exports.transfer = async (e) => JSON.stringify(e);`,
           },
         }),
         api('plain', '=/plain', mock('"ok"')),
-        ...more(origin),
+        ...more(backend),
       ],
       service,
     ),
@@ -123,6 +131,7 @@ exports.transfer = async (e) => JSON.stringify(e);`,
     dir,
     backendConnections: () => sockets.size,
     backendUpgrades: () => upgrades,
+    upgradeHeaders,
     async close() {
       await gw.close();
       for (const c of wss.clients) c.terminate();
