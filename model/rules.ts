@@ -13,6 +13,10 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** `*` with credentials would let any site read answers made with the user's cookies. */
+export const CORS_ANY_WITH_CREDENTIALS =
+  'allowCredentials cannot be combined with allowOrigins ["*"]: list the origins that may send credentials';
+
 /** Longest regular expression accepted for a route; longer ones are refused as a ReDoS risk. */
 export const MAX_ROUTE_REGEX_LENGTH = 512;
 
@@ -105,6 +109,7 @@ export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
     checkParameters(api, at, add);
     checkBackend(api, at, add);
     checkAuth(api, at, add, config);
+    if (api.cors?.allowCredentials && api.cors.allowOrigins.includes('*')) add(`${at}/cors`, CORS_ANY_WITH_CREDENTIALS);
     if (
       api.frontend.match !== 'regex' &&
       [config.service.healthPath, config.service.metricsPath].includes(api.frontend.path)
