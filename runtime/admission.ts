@@ -205,8 +205,8 @@ export function admit(
 }
 
 /**
- * Request framing Node's parser lets through: a second `Host` (RFC 9112 3.2:
- * 400), a transfer coding other than `chunked` (the gateway would drop it),
+ * Request framing Node's parser lets through: no `Host` in HTTP/1.1 or a
+ * second one (RFC 9112 3.2: 400), a transfer coding other than `chunked` (the gateway would drop it),
  * and — when `limits.headersWithUnderscores` is `reject` — header names with `_`.
  * HOT PATH: one pass over the raw header names.
  */
@@ -221,6 +221,8 @@ function checkFraming(req: IncomingMessage, rejectUnderscores: boolean): Gateway
     }
   }
   if (hosts > 1) return new GatewayError(Errors.BadRequest, 'the request has more than one Host header');
+  if (hosts === 0 && req.httpVersion === '1.1')
+    return new GatewayError(Errors.BadRequest, 'the Host header is missing');
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     return new GatewayError(Errors.BadRequest, 'only the chunked transfer coding is accepted');

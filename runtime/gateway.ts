@@ -198,6 +198,8 @@ function serverOptions(limits: LimitsConfig): ServerOptions {
     requestTimeout: limits.requestTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Admission answers an HTTP/1.1 request without Host with the JSON 400 (Node's own 400 has no body).
+    requireHostHeader: false,
     // Node checks the two timeouts above only this often (default 30 s): check often enough to honour them.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
   };
