@@ -193,14 +193,3 @@ function mergeVary(backend: OutgoingHttpHeaders[string], ours: string): string {
   const have = text.toLowerCase().split(',');
   return have.some((t) => t.trim() === ours.toLowerCase()) ? text : `${text}, ${ours}`;
 }
-
-/** Copies a backend response's headers minus hop-by-hop ones, into `into`. */
-export function copyResponseHeaders(headers: IncomingHttpHeaders, into: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const listed = connectionListed(headers.connection);
-  for (const name in headers) {
-    if (HOP_BY_HOP_SET.has(name) || listed?.has(name)) continue;
-    const value = headers[name];
-    if (value !== undefined) into[name] = value;
-  }
-  return into;
-}
