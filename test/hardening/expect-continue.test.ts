@@ -7,11 +7,12 @@
 import { api, gatewayConfig, http } from '../helpers/config';
 import { startBackend, startGateway, type Backend, type RunningGateway } from '../helpers/servers';
 import { DEFAULT_LIMITS } from '../../model';
-import { open, parseAll, readAll, send } from './raw';
+import { eventually, open, openSockets, parseAll, readAll, send } from './raw';
 
 let backend: Backend;
 let gw: RunningGateway;
 let calls = 0;
+let socketsBefore: number;
 
 beforeAll(async () => {
   backend = await startBackend((req, res) => {
@@ -20,7 +21,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      res.writeHead(200, { 'content-length': body.length });
+      // No keep-alive towards the gateway, so socket counts settle at once.
+      res.writeHead(200, { 'content-length': body.length, connection: 'close' });
       res.end(body);
     });
   });
@@ -43,6 +45,7 @@ beforeAll(async () => {
     ),
     { K: 'secret' },
   );
+  socketsBefore = openSockets();
 });
 
 afterAll(async () => {
@@ -58,6 +61,10 @@ afterEach(async () => {
   expect(
     (await send(gw.port, 'POST /open HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).status,
   ).toBe(200);
+  await eventually(
+    () => openSockets() <= socketsBefore,
+    `open sockets back to ${socketsBefore} (now ${openSockets()})`,
+  );
 });
 
 /** Sends the head with `Expect: 100-continue` and waits: what arrives before any body byte is sent. */
