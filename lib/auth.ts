@@ -24,8 +24,33 @@ export interface OAuth2Options {
     readonly name: string;
     readonly scheme?: string;
   };
-  /** Verified claims forwarded to the backend as headers (claim → header). @default - none */
+  /**
+   * Verified claims forwarded to the backend as headers (claim → header). The
+   * gateway owns these headers: a client's own value is never forwarded.
+   * @default - none
+   */
   readonly forwardClaims?: Record<string, string>;
+  /**
+   * Refuse tokens without an `exp` (expiry) claim, which would otherwise be valid forever.
+   * Turn it off only for an issuer that cannot set `exp` and whose tokens you revoke by rotating the key.
+   * @default true
+   */
+  readonly requireExp?: boolean;
+  /**
+   * Forward the header that carries the token (by default `Authorization`) to the backend.
+   * Tokens read from a query parameter or cookie are forwarded as part of the URL or cookies either way.
+   * @default false - the backend gets the verified claims in `forwardClaims`, not the bearer token
+   */
+  readonly forwardToken?: boolean;
+}
+
+/** Options of {@link Auth.keyPair}. */
+export interface KeyPairAuthOptions {
+  /**
+   * Forward the client's `Authorization` header (the signature) to the backend.
+   * @default false - the backend gets the key id as `x-api-secretid`
+   */
+  readonly forwardAuthorization?: boolean;
 }
 
 export class Auth {
@@ -37,8 +62,11 @@ export class Auth {
    * Key-pair (HMAC signature) authentication. The service's usage plans say
    * which key pairs may call the API.
    */
-  static keyPair(): Auth {
-    return new Auth({ type: 'keyPair' });
+  static keyPair(options: KeyPairAuthOptions = {}): Auth {
+    return new Auth({
+      type: 'keyPair',
+      ...(options.forwardAuthorization !== undefined ? { forwardAuthorization: options.forwardAuthorization } : {}),
+    });
   }
   /** OAuth 2.0: requests carry a JWT access token the gateway verifies. */
   static oauth2(options: OAuth2Options): Auth {
@@ -53,6 +81,8 @@ export class Auth {
         clockToleranceSec: options.clockToleranceSeconds ?? 30,
         tokenLocation: options.tokenLocation ?? { from: 'header', name: 'authorization', scheme: 'Bearer' },
         forwardClaims: Object.entries(options.forwardClaims ?? {}).map(([claim, header]) => ({ claim, header })),
+        ...(options.requireExp !== undefined ? { requireExp: options.requireExp } : {}),
+        ...(options.forwardToken !== undefined ? { forwardToken: options.forwardToken } : {}),
       },
     });
   }

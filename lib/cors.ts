@@ -1,5 +1,5 @@
 /** CORS settings of an API. */
-import type { CorsConfig } from '../model';
+import { CORS_ANY_WITH_CREDENTIALS, type CorsConfig } from '../model';
 
 /** Options of {@link Cors.custom}. */
 export interface CorsOptions {
@@ -21,7 +21,8 @@ export interface CorsOptions {
   /** Response headers scripts may read. @default - none */
   readonly exposeHeaders?: string[];
   /**
-   * Allow cookies and credentials. With `*` origins the request's origin is echoed instead of `*`.
+   * Allow cookies and credentials. Needs a list of origins: `*` with credentials is refused, since it
+   * would let any site read answers made with the user's cookies.
    * @default false
    */
   readonly allowCredentials?: boolean;
@@ -35,6 +36,8 @@ export class Cors {
 
   /** CORS with explicit origins, methods, headers and credentials. */
   static custom(options: CorsOptions): Cors {
+    if (options.allowCredentials && options.allowOrigins.includes('*'))
+      throw new Error(`Cors: ${CORS_ANY_WITH_CREDENTIALS}`);
     return new Cors({
       allowOrigins: options.allowOrigins,
       allowMethods: options.allowMethods ?? [],

@@ -21,6 +21,10 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** `*` with credentials would let any site read answers made with the user's cookies. */
+export const CORS_ANY_WITH_CREDENTIALS =
+  'allowCredentials cannot be combined with allowOrigins ["*"]: list the origins that may send credentials';
+
 /** Longest regular expression accepted for a route; longer ones are refused as a ReDoS risk. */
 export const MAX_ROUTE_REGEX_LENGTH = 512;
 
@@ -180,6 +184,12 @@ export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = eve
       });
     if (ok('auth/type')) checkAuth(api, at, add, ok('name') ? usablePlans(config) : undefined, ok);
     if (ok('cors/allowOrigins')) checkCors(api, at, add);
+    if (
+      ok('cors/allowOrigins', 'cors/allowCredentials') &&
+      api.cors?.allowCredentials &&
+      api.cors.allowOrigins.includes('*')
+    )
+      add(`${at}/cors`, CORS_ANY_WITH_CREDENTIALS);
   });
 
   if (isObject(config.service)) checkService(config, apis, add, serviceValid, (i, part) => valid(`/apis/${i}/${part}`));

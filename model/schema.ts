@@ -205,13 +205,21 @@ export const OAuthVerifier = Type.Object(
     forwardClaims: Type.Array(
       Type.Object({ claim: Type.String(), header: Type.String() }, { additionalProperties: false }),
     ),
+    /** Refuse tokens without an `exp` claim; absent means true. */
+    requireExp: Type.Optional(Type.Boolean()),
+    /** Forward the token's header to the backend; absent means false (the backend gets the forwarded claims). */
+    forwardToken: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 
 export const Auth = Type.Union([
   Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('keyPair') }, { additionalProperties: false }),
+  Type.Object(
+    /** `forwardAuthorization`: send the client's `Authorization` header to the backend; absent means false. */
+    { type: Type.Literal('keyPair'), forwardAuthorization: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
   /** The OAuth 2.0 authorization endpoint: served without authentication. */
   Type.Object({ type: Type.Literal('oauth2Endpoint') }, { additionalProperties: false }),
@@ -336,6 +344,8 @@ export const Limits = Type.Object(
     /** Trust client-supplied `X-Forwarded-*` headers (only behind a proxy you run). */
     trustForwardedHeaders: Type.Boolean(),
     shutdownGraceMs: Type.Integer({ minimum: 0 }),
+    /** Request header names with `_`: dropped before any backend (absent means `drop`) or refused with 400. */
+    headersWithUnderscores: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('reject')])),
   },
   { additionalProperties: false },
 );

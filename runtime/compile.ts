@@ -11,6 +11,7 @@ import { createBackend } from './backends';
 import { FunctionInvoker } from './functions/invoker';
 import type { LoadedConfig } from './config-loader';
 import { compileCors, type CorsPolicy } from './cors';
+import { compileHeaderPolicy, type HeaderPolicy } from './headers';
 import { compileParams, type ParamChecker } from './params';
 import type { Authenticator, HttpBackendHandler } from './pipeline';
 import { Router } from './router';
@@ -28,6 +29,8 @@ export interface CompiledApi {
   readonly backend: HttpBackendHandler | undefined;
   /** The upgrade handler of WebSocket APIs. */
   readonly ws: WebSocketProxy | undefined;
+  /** Which request headers the gateway owns for this API (shared by every backend and function events). */
+  readonly headerPolicy: HeaderPolicy;
 }
 
 export interface CompiledGateway {
@@ -71,7 +74,8 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
         auth: createAuthenticator(api, config, { baseDir, env: options.env }),
         cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
         backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
-        ws: createUpgradeHandler(api, { invoker, config, registry }),
+        ws: createUpgradeHandler(api, { invoker, registry }),
+        headerPolicy: compileHeaderPolicy(api, config.service.limits),
       });
     }
   } catch (err) {
@@ -103,7 +107,7 @@ function createUpgradeHandler(api: ApiConfig, env: WebSocketFunctionEnv): WebSoc
   if (b.type === 'websocket') return createWebSocketProxy(b);
   if (b.type === 'websocketFunctions') {
     for (const t of [b.register, b.transfer, b.cleanup]) if (t) env.invoker.register(t);
-    return createWebSocketFunctions(api.frontend.path, b, env);
+    return createWebSocketFunctions(b, env);
   }
   return undefined;
 }

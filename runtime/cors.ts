@@ -1,90 +1,128 @@
 /**
- * CORS for one API: answers preflight requests itself and decorates actual
- * responses. With CORS off the gateway adds nothing and forwards `OPTIONS`
- * like any other method (405 unless an API takes it).
+ * CORS for one API: answers preflight requests itself and decorates every
+ * other answer of the API, the gateway's own errors included (a browser hides
+ * a response without `Access-Control-Allow-Origin` from the script, JSON
+ * error and all). With CORS on, the gateway owns the `Access-Control-*`
+ * response headers: a backend's are dropped (see `headers.ts`). With CORS off
+ * the gateway adds nothing and forwards `OPTIONS` like any other method
+ * (405 unless an API takes it).
+ *
+ * The header sets are built at config load, one per allowed origin, so the
+ * request path looks one up instead of building it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CorsConfig } from '../model';
 
 export interface CorsPolicy {
-  /** Headers for an actual (non-preflight) response, or undefined when the origin is not allowed. */
-  responseHeaders(origin: string | undefined): Record<string, string> | undefined;
+  /**
+   * Headers for an actual (non-preflight) answer of this API for the request's
+   * `Origin`: `Access-Control-Allow-Origin` and friends for an allowed origin,
+   * otherwise only `Vary: Origin` where the answer depends on the origin. Never
+   * allocates; the result is shared and must not be changed.
+   * HOT PATH
+   */
+  responseHeaders(origin: string | undefined): Readonly<Record<string, string>>;
+  /** True when `origin` may call the API (for WebSocket upgrades, which browsers do not preflight). */
+  allows(origin: string): boolean;
   /** Headers answering a preflight, or undefined when it is refused. */
   preflightHeaders(headers: IncomingHttpHeaders): Record<string, string> | undefined;
+  /** Headers of a refused preflight's error answer. */
+  readonly refusedPreflightHeaders: Readonly<Record<string, string>>;
 }
 
+/** `*` with credentials would let any site read answers with the user's cookies: refused by the model's rules. */
 export function compileCors(cors: CorsConfig, apiMethod: string): CorsPolicy {
   const any = cors.allowOrigins.includes('*');
-  const originAllowed = compileOrigins(cors.allowOrigins);
   const methods = cors.allowMethods.length > 0 ? cors.allowMethods : [apiMethod];
   const allowMethods = [...new Set([...methods, 'OPTIONS'])].join(', ');
   const allowHeaders = cors.allowHeaders.join(', ');
   const expose = cors.exposeHeaders.join(', ');
 
-  const allowOrigin = (origin: string | undefined): string | undefined => {
-    if (origin === undefined) return any && !cors.allowCredentials ? '*' : undefined;
-    if (any) return cors.allowCredentials ? origin : '*';
-    return originAllowed(origin) ? origin : undefined;
-  };
-  // A response that depends on Origin must say so, or caches mix them up.
-  const varyOrigin = !any || cors.allowCredentials;
-
-  const base = (origin: string | undefined): Record<string, string> | undefined => {
-    const value = allowOrigin(origin);
-    if (value === undefined) return undefined;
+  // With `*` every answer is the same; with a list of origins it depends on Origin, so it says so.
+  const vary: Record<string, string> = any ? {} : { vary: 'Origin' };
+  const allowed = (value: string): Record<string, string> => {
     const h: Record<string, string> = { 'access-control-allow-origin': value };
     if (cors.allowCredentials) h['access-control-allow-credentials'] = 'true';
-    if (varyOrigin) h['vary'] = 'Origin';
+    return Object.assign(h, vary);
+  };
+  const actual = (value: string): Readonly<Record<string, string>> => {
+    const h = allowed(value);
+    if (expose) h['access-control-expose-headers'] = expose;
+    return Object.freeze(h);
+  };
+  // Browsers send the origin serialised in lower case (RFC 6454); the answer must repeat it exactly.
+  const byOrigin = new Map<string, Readonly<Record<string, string>>>();
+  for (const o of cors.allowOrigins)
+    if (o !== '*' && !o.includes('://*.')) byOrigin.set(o.toLowerCase(), actual(o.toLowerCase()));
+  const star = any ? actual('*') : undefined;
+  const notAllowed = Object.freeze({ ...vary });
+  const wildcard = compileWildcards(cors.allowOrigins);
+  // Headers for origins a subdomain pattern allowed, built once per origin (bounded: origins are hostile).
+  const byWildcard = new Map<string, Readonly<Record<string, string>>>();
+
+  const lookup = (origin: string): Readonly<Record<string, string>> | undefined => {
+    const hit = byOrigin.get(origin) ?? byOrigin.get(origin.toLowerCase());
+    if (hit !== undefined || wildcard === undefined) return hit;
+    const lower = origin.toLowerCase();
+    let h = byWildcard.get(lower);
+    if (h !== undefined) return h;
+    if (!wildcard(lower)) return undefined;
+    h = actual(lower);
+    if (byWildcard.size >= 1024) byWildcard.clear();
+    byWildcard.set(lower, h);
     return h;
   };
 
   return {
     responseHeaders(origin) {
-      const h = base(origin);
-      if (h && expose) h['access-control-expose-headers'] = expose;
-      return h;
+      if (star) return star;
+      return (origin === undefined ? undefined : lookup(origin)) ?? notAllowed;
+    },
+    allows(origin) {
+      return any || lookup(origin) !== undefined;
     },
     preflightHeaders(headers) {
       const origin = headers.origin;
-      const h = base(typeof origin === 'string' ? origin : undefined);
-      if (!h) return undefined;
+      if (typeof origin !== 'string' || !(any || lookup(origin))) return undefined;
       const requested = headers['access-control-request-method'];
       if (typeof requested === 'string' && !methods.includes(requested) && requested !== 'OPTIONS') return undefined;
+      const h = allowed(any ? '*' : origin.toLowerCase());
       h['access-control-allow-methods'] = allowMethods;
       const requestedHeaders = headers['access-control-request-headers'];
       // With no configured list, reflect what the browser asks for (the permissive default).
       const allow = allowHeaders || (typeof requestedHeaders === 'string' ? requestedHeaders : '');
       if (allow) h['access-control-allow-headers'] = allow;
+      if (!allowHeaders)
+        h.vary = h.vary ? `${h.vary}, Access-Control-Request-Headers` : 'Access-Control-Request-Headers';
       if (cors.maxAgeSeconds !== undefined) h['access-control-max-age'] = String(cors.maxAgeSeconds);
       return h;
     },
+    refusedPreflightHeaders: notAllowed,
   };
 }
 
 /**
- * Compiles the allowed origins once: a set of exact origins and, for patterns
- * such as `https://*.example.com`, a scheme prefix and a `.example.com` suffix
- * with one or more host labels between them. `https://example.com` and
- * `https://a.example.com.evil.net` do not match that pattern.
+ * Matcher of the subdomain patterns (`https://*.example.com`) among the
+ * allowed origins, over a lower-cased origin; undefined when there are none.
+ * Only host labels may stand for the `*`: the Origin header is hostile.
  */
-function compileOrigins(allowOrigins: readonly string[]): (origin: string) => boolean {
-  const exact = new Set<string>();
-  const wildcards: { readonly prefix: string; readonly suffix: string }[] = [];
+function compileWildcards(allowOrigins: readonly string[]): ((lowerOrigin: string) => boolean) | undefined {
+  const patterns: { readonly prefix: string; readonly suffix: string }[] = [];
   for (const o of allowOrigins) {
     const lower = o.toLowerCase();
     const star = lower.indexOf('://*.');
-    if (star < 0) exact.add(lower);
-    else wildcards.push({ prefix: lower.slice(0, star + 3), suffix: lower.slice(star + 4) });
+    if (star >= 0) patterns.push({ prefix: lower.slice(0, star + 3), suffix: lower.slice(star + 4) });
   }
-  if (wildcards.length === 0) return (origin) => exact.has(origin.toLowerCase());
-  // HOT PATH: the Origin header is hostile; only host labels may stand for the `*`.
-  return (origin) => {
-    const lower = origin.toLowerCase();
-    if (exact.has(lower)) return true;
-    for (const w of wildcards) {
-      if (lower.length > w.prefix.length + w.suffix.length && lower.startsWith(w.prefix) && lower.endsWith(w.suffix)) {
-        if (SUBDOMAIN.test(lower.slice(w.prefix.length, lower.length - w.suffix.length))) return true;
-      }
+  if (patterns.length === 0) return undefined;
+  return (lower) => {
+    for (const p of patterns) {
+      if (
+        lower.length > p.prefix.length + p.suffix.length &&
+        lower.startsWith(p.prefix) &&
+        lower.endsWith(p.suffix) &&
+        SUBDOMAIN.test(lower.slice(p.prefix.length, lower.length - p.suffix.length))
+      )
+        return true;
     }
     return false;
   };

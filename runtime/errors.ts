@@ -63,15 +63,23 @@ export function errorBody(err: GatewayError, requestId: string): string {
 
 /**
  * Answers a request with a gateway error, unless headers were already sent
- * (then the response is cut, the only honest signal left).
+ * (then the response is cut, the only honest signal left). `extra` are the
+ * API's CORS headers, so a browser can read the error.
  */
-export function sendError(res: ServerResponse, requestId: string, err: GatewayError, head = false): void {
+export function sendError(
+  res: ServerResponse,
+  requestId: string,
+  err: GatewayError,
+  head = false,
+  extra?: Readonly<Record<string, string>>,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = errorBody(err, requestId);
   res.writeHead(err.status, {
+    ...extra,
     ...err.headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

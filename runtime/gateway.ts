@@ -18,12 +18,12 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Errors, GatewayError, errorBody, sendError } from './errors';
+import { Errors, GatewayError, errorBody } from './errors';
 import type { LimitsConfig } from '../model';
 import { AccessLog, logEvent, type LogSink } from './access-log';
 import { compileGateway, type CompiledGateway } from './compile';
 import { loadConfigFile, type LoadedConfig } from './config-loader';
-import { handleRequest, type HandlerState } from './handler';
+import { handleRequest, startDraining, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
 import { createTlsPolicy } from './tls';
@@ -71,6 +71,7 @@ export class Gateway {
       current: compiled,
       tls: https ? createTlsPolicy(https, compiled.loaded.baseDir, this.env) : undefined,
       draining: false,
+      inFlight: new Set(),
       registry,
       log: new AccessLog(sink),
       metrics: new Metrics(),
@@ -117,15 +118,12 @@ export class Gateway {
     return out;
   }
 
-  /** `Expect: 100-continue`: refuse a declared body over the limit before the client sends it. */
+  /**
+   * `Expect: 100-continue`: the request is admitted first (routing, parameters, authentication, a declared body
+   * over the limit), so a refusal reaches the client before it sends the body; `100 Continue` only when admitted.
+   */
   private onCheckContinue(req: IncomingMessage, res: ServerResponse): void {
-    const { maxBodyBytes } = this.config.config.service.limits;
-    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
-      sendError(res, randomUUID(), new GatewayError(Errors.PayloadTooLarge));
-      return;
-    }
-    res.writeContinue();
-    handleRequest(this.state, req, res);
+    handleRequest(this.state, req, res, true);
   }
 
   private async start(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -186,7 +184,7 @@ export class Gateway {
   }
 
   private async doClose(): Promise<void> {
-    this.state.draining = true;
+    startDraining(this.state);
     void Promise.allSettled([...this.state.current.apis.values()].map((a) => a.ws?.close()));
     const grace = this.config.config.service.limits.shutdownGraceMs;
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -208,6 +206,8 @@ function serverOptions(limits: LimitsConfig): ServerOptions {
     requestTimeout: limits.requestTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Admission answers an HTTP/1.1 request without Host with the JSON 400 (Node's own 400 has no body).
+    requireHostHeader: false,
     // Node checks the two timeouts above only this often (default 30 s): check often enough to honour them.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
   };

@@ -1,25 +1,23 @@
 /**
- * The request pipeline for HTTP APIs:
- * target checks → normalisation → health/metrics → CORS preflight → routing
- * → parameters → CORS → authentication → backend. Every failure is answered
- * with the catalogue's status and JSON body; nothing here throws to Node.
+ * The request path for HTTP: admission (`admission.ts`: target, framing,
+ * server name, routing, parameters, CORS, authentication), the gateway's own
+ * answers (health, metrics, connections endpoint, CORS preflight, redirect),
+ * then the API's backend. Every failure is answered with the catalogue's
+ * status and JSON body; nothing here throws to Node.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { AccessLog } from './access-log';
+import { admit, Local, requestInfo, type LocalRoute, type RequestInfo } from './admission';
 import type { CompiledApi, CompiledGateway } from './compile';
-import { isPreflight } from './cors';
+import type { CorsPolicy } from './cors';
 import { Errors, GatewayError, sendError } from './errors';
 import type { Metrics } from './metrics';
-import { normalizeTarget } from './normalize';
+import type { RequestContext } from './pipeline';
 import type { TlsPolicy } from './tls';
-import { CONNECTIONS_PATH, handleConnectionsAdmin } from './websocket/admin';
+import { handleConnectionsAdmin } from './websocket/admin';
 import type { ConnectionRegistry } from './websocket/connections';
-import type { Identity, RequestContext } from './pipeline';
 
-/** Shared by requests without a query string; never mutated. */
-const EMPTY_QUERY = new URLSearchParams();
+export { requestInfo, type RequestInfo } from './admission';
 
 export interface HandlerState {
   /** The config generation new requests use; swapped atomically on reload. */
@@ -27,207 +25,162 @@ export interface HandlerState {
   /** The HTTPS listener's server-name policy, when HTTPS is on. */
   tls: TlsPolicy | undefined;
   draining: boolean;
+  /** Responses whose head is not written yet may still be told to close (see `startDraining`). */
+  readonly inFlight: Set<ServerResponse>;
   readonly registry: ConnectionRegistry;
   readonly log: AccessLog;
   readonly metrics: Metrics;
 }
 
-export interface RequestInfo {
-  readonly requestId: string;
-  readonly startedAt: bigint;
-  readonly clientIp: string;
-  readonly protocol: 'http' | 'https';
-  readonly host: string;
+/**
+ * Starts the drain: from now on every response says `Connection: close`,
+ * those already in flight included, so keep-alive clients move on instead of
+ * holding the process open.
+ */
+export function startDraining(state: HandlerState): void {
+  state.draining = true;
+  for (const res of state.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
 }
 
-/** Facts about a request every stage needs, computed once. */
-export function requestInfo(req: IncomingMessage): RequestInfo {
-  const socket = req.socket as TLSSocket;
-  const protocol = socket.encrypted ? 'https' : 'http';
-  let clientIp = socket.remoteAddress ?? '';
-  if (clientIp.startsWith('::ffff:')) clientIp = clientIp.slice(7);
-  return {
-    requestId: randomUUID(),
-    startedAt: process.hrtime.bigint(),
-    clientIp,
-    protocol,
-    host: req.headers.host ?? '',
-  };
-}
-
-export function handleRequest(state: HandlerState, req: IncomingMessage, res: ServerResponse): void {
-  const gw = state.current;
-  const { config } = gw.loaded;
-  const { limits } = config.service;
+/**
+ * Serves one request. With `expectContinue` (the client sent
+ * `Expect: 100-continue` and waits), `100 Continue` is sent only once the
+ * request was admitted, so a refusal reaches the client before its body.
+ * HOT PATH
+ */
+export function handleRequest(
+  state: HandlerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue = false,
+): void {
   const info = requestInfo(req);
-  const method = req.method ?? 'GET';
-  const head = method === 'HEAD';
-  let apiName: string | null = null;
-  let pathForLog = '';
-  // Filled in once the request reaches a backend; read when the response closes.
-  const late: { ctx?: RequestContext } = {};
 
-  // While draining, answer and close, so keep-alive clients move on instead of holding the process open.
   if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;
+  state.inFlight.add(res);
   res.once('close', () => {
     state.metrics.inFlight--;
+    state.inFlight.delete(res);
     const status = res.writableFinished ? res.statusCode : 499;
     const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    const apiName = info.apiName;
     state.metrics.record(apiName, status, durationMs / 1000);
-    if (late.ctx?.backendFailure !== undefined && apiName !== null)
-      state.metrics.backendFailure(apiName, late.ctx.backendFailure);
+    const ctx = info.ctx;
+    if (ctx?.backendFailure !== undefined && apiName !== null)
+      state.metrics.backendFailure(apiName, ctx.backendFailure);
     if (state.log.enabled) {
       state.log.write({
         time: state.log.now(),
         requestId: info.requestId,
-        method,
-        path: pathForLog,
+        method: req.method ?? 'GET',
+        path: info.path,
         api: apiName,
         status,
         durationMs: Math.round(durationMs * 1000) / 1000,
-        backendMs: late.ctx?.backendMs === undefined ? null : Math.round(late.ctx.backendMs * 1000) / 1000,
+        backendMs: ctx?.backendMs === undefined ? null : Math.round(ctx.backendMs * 1000) / 1000,
         clientIp: info.clientIp,
       });
     }
   });
 
-  const fail = (err: GatewayError, extra?: Readonly<Record<string, string>>): void => {
-    // The body may still be arriving; drain it so the connection stays usable.
-    req.resume();
-    sendError(
-      res,
-      info.requestId,
-      extra ? new GatewayError(err.def, err.message, { ...err.headers, ...extra }) : err,
-      head,
+  const admitted = admit(state, req, res, info);
+  if (admitted instanceof GatewayError) return refuse(req, res, info, admitted);
+  if (typeof admitted === 'number') return answerLocally(state, req, res, info, admitted);
+  if (admitted instanceof Promise) {
+    admitted.then((a) =>
+      a instanceof GatewayError ? refuse(req, res, info, a) : serve(state, a, info.api, expectContinue),
     );
-  };
+    return;
+  }
+  serve(state, admitted, info.api, expectContinue);
+}
 
-  const target = req.url ?? '/';
-  if (target.length > limits.maxPathLength) return fail(new GatewayError(Errors.UriTooLong));
-  const normal = normalizeTarget(target);
-  if (!normal.ok) return fail(new GatewayError(Errors.BadRequest, normal.reason));
-  const { path, query: rawQuery } = normal;
-  pathForLog = path;
-
-  if (info.protocol === 'https') {
-    if (!state.tls?.allows((req.socket as TLSSocket).servername, req.headers.host)) {
-      return fail(new GatewayError(Errors.MisdirectedRequest));
+/** HOT PATH */
+function serve(state: HandlerState, ctx: RequestContext, api: CompiledApi | undefined, expectContinue: boolean): void {
+  if (expectContinue) {
+    const declared = Number(ctx.req.headers['content-length'] ?? 0);
+    if (declared > state.current.loaded.config.service.limits.maxBodyBytes) {
+      return sendError(
+        ctx.res,
+        ctx.requestId,
+        new GatewayError(Errors.PayloadTooLarge),
+        false,
+        ctx.extraResponseHeaders,
+      );
     }
-  } else if (
-    config.service.listeners.http?.redirectToHttps &&
-    config.service.listeners.https &&
-    path !== config.service.healthPath
-  ) {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (!host) return fail(new GatewayError(Errors.BadRequest, 'the Host header is missing'));
-    const port = config.service.listeners.https.port;
-    const location = `https://${host}${port === 443 ? '' : `:${port}`}${target.startsWith('/') ? target : path}`;
-    req.resume();
-    res.writeHead(308, { location, 'content-length': 0, 'x-api-requestid': info.requestId });
-    res.end();
-    return;
+    ctx.res.writeContinue();
   }
+  // Admission only admits HTTP requests to APIs with a backend.
+  (api as CompiledApi).backend?.handle(ctx);
+}
 
-  if (path === config.service.healthPath && (method === 'GET' || head)) {
-    return sendJson(
-      res,
-      info.requestId,
-      state.draining ? 503 : 200,
-      { status: state.draining ? 'draining' : 'ok' },
-      head,
-    );
-  }
-  if (path === config.service.metricsPath && method === 'GET') {
-    const body = state.metrics.render(gw.invoker.poolStats());
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
+function refuse(req: IncomingMessage, res: ServerResponse, info: RequestInfo, err: GatewayError): void {
+  // The body may still be arriving; drain it so the connection stays usable.
+  req.resume();
+  sendError(res, info.requestId, err, req.method === 'HEAD', info.cors);
+}
 
-  if (gw.adminToken !== undefined && path.startsWith(CONNECTIONS_PATH)) {
-    apiName = '(connections)';
-    return handleConnectionsAdmin(req, res, path, info.requestId, gw.adminToken, state.registry, limits.maxBodyBytes);
-  }
-
-  if (isPreflight(method, req.headers)) {
-    const requested = String(req.headers['access-control-request-method']);
-    let m = gw.router.find(requested, path);
-    // The API may take another method and still allow this one through its CORS methods.
-    if (m.kind === 'methodNotAllowed') m = gw.router.find(m.allow[0] as string, path);
-    const compiled = m.kind === 'found' ? gw.apis.get(m.api) : undefined;
-    if (compiled?.cors) {
-      apiName = compiled.api.name;
-      const headers = compiled.cors.preflightHeaders(req.headers);
+function answerLocally(
+  state: HandlerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  route: LocalRoute,
+): void {
+  const gw = state.current;
+  const head = req.method === 'HEAD';
+  switch (route) {
+    case Local.Health:
+      return sendJson(
+        res,
+        info.requestId,
+        state.draining ? 503 : 200,
+        { status: state.draining ? 'draining' : 'ok' },
+        head,
+      );
+    case Local.Metrics: {
+      const body = state.metrics.render(gw.invoker.poolStats());
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    case Local.Connections: {
+      info.apiName = '(connections)';
+      const { limits } = gw.loaded.config.service;
+      return handleConnectionsAdmin(
+        req,
+        res,
+        info.path,
+        info.requestId,
+        gw.adminToken as string,
+        state.registry,
+        limits.maxBodyBytes,
+      );
+    }
+    case Local.Preflight: {
+      const cors = (info.api as CompiledApi).cors as CorsPolicy;
+      const headers = cors.preflightHeaders(req.headers);
+      if (!headers) {
+        info.cors = cors.refusedPreflightHeaders;
+        return refuse(req, res, info, new GatewayError(Errors.Forbidden, 'the CORS preflight was refused'));
+      }
       req.resume();
-      res.writeHead(headers ? 204 : 403, { ...headers, 'x-api-requestid': info.requestId, 'content-length': 0 });
+      res.writeHead(204, { ...headers, 'x-api-requestid': info.requestId, 'content-length': 0 });
       res.end();
       return;
     }
-  }
-
-  const match = gw.router.find(method, path);
-  if (match.kind === 'notFound') return fail(new GatewayError(Errors.RouteNotFound, `no API matches ${path}`));
-  if (match.kind === 'methodNotAllowed') {
-    return fail(
-      new GatewayError(Errors.MethodNotAllowed, `${path} does not accept ${method}`, { allow: match.allow.join(', ') }),
-    );
-  }
-  const compiled = gw.apis.get(match.api) as CompiledApi;
-  apiName = compiled.api.name;
-  const cors = compiled.cors?.responseHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
-
-  if (!compiled.backend) {
-    return fail(new GatewayError(Errors.UpgradeRequired), { ...cors, upgrade: 'websocket', connection: 'Upgrade' });
-  }
-
-  // HOT PATH: one query parser per request, none without a query string.
-  const query = rawQuery ? new URLSearchParams(rawQuery) : EMPTY_QUERY;
-  const params = compiled.params({ headers: req.headers, query, pathParams: match.params });
-  if (params instanceof GatewayError) return fail(params, cors);
-
-  const ctx: RequestContext = {
-    req,
-    res,
-    requestId: info.requestId,
-    startedAt: info.startedAt,
-    api: compiled.api,
-    config,
-    path,
-    rawQuery,
-    query,
-    pathParams: match.params,
-    params,
-    identity: undefined,
-    clientIp: info.clientIp,
-    protocol: info.protocol,
-    host: info.host,
-    rest: match.rest,
-    extraResponseHeaders: cors,
-    backendMs: undefined,
-  };
-  late.ctx = ctx;
-
-  const backend = compiled.backend;
-  if (!compiled.auth) {
-    backend.handle(ctx);
-    return;
-  }
-  const run = (identity: Identity | GatewayError): void => {
-    if (identity instanceof GatewayError) return fail(identity, cors);
-    ctx.identity = identity;
-    backend.handle(ctx);
-  };
-  let result: ReturnType<typeof compiled.auth.authenticate>;
-  try {
-    result = compiled.auth.authenticate(ctx);
-  } catch {
-    return fail(new GatewayError(Errors.InternalError), cors);
-  }
-  if (result instanceof Promise) {
-    result.then(run, () => fail(new GatewayError(Errors.InternalError), cors));
-  } else {
-    run(result);
+    case Local.Redirect: {
+      const { https } = gw.loaded.config.service.listeners;
+      const host = info.host.replace(/:\d+$/, '');
+      const port = https?.port ?? 443;
+      const target = req.url ?? '/';
+      const location = `https://${host}${port === 443 ? '' : `:${port}`}${target.startsWith('/') ? target : info.path}`;
+      req.resume();
+      res.writeHead(308, { location, 'content-length': 0, 'x-api-requestid': info.requestId });
+      res.end();
+      return;
+    }
   }
 }
 

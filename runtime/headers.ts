@@ -1,12 +1,27 @@
 /**
- * Header rules shared by every backend: hop-by-hop headers (and any header a
- * `Connection` header names) never cross the gateway in either direction, and
- * the gateway owns `x-api-*` and the `X-Forwarded-*` headers it sets.
+ * Header rules shared by every backend and by function events, so that the
+ * HTTP backend, the WebSocket backend and functions see the same request:
+ *
+ * - hop-by-hop headers (and any header a `Connection` header names) never
+ *   cross the gateway in either direction;
+ * - the gateway owns some request headers and sets them itself, so a client's
+ *   value never reaches a backend: the request id, the key-pair id, the API's
+ *   forwarded-claim headers, `X-Forwarded-*`, `X-Real-IP` and `Forwarded`
+ *   (the last three kept from the client only with `limits.trustForwardedHeaders`),
+ *   and the credentials the gateway verified (unless the API forwards them);
+ * - header names with `_` are dropped (or refused by admission), as Envoy's
+ *   `headers_with_underscores_action`, so `X_User_Id` cannot pass beside `x-user-id`
+ *   to a backend that folds `_` into `-`;
+ * - with CORS on, the gateway owns the `Access-Control-*` response headers.
+ *
+ * The per-API sets are compiled once, at config load (`compileHeaderPolicy`).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ApiConfig, LimitsConfig } from '../model';
+import type { AdmittedRequest } from './pipeline';
 
-/** RFC 9110 7.6.1 hop-by-hop headers, plus `expect` and `host`, which the gateway answers or sets itself. */
-const HOP_BY_HOP = new Set([
+/** RFC 9110 7.6.1 hop-by-hop headers. */
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -16,9 +31,46 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-]);
+];
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
 
-const REQUEST_ONLY_DROPPED = new Set(['expect', 'host', 'content-length', 'x-api-requestid', 'x-api-secretid']);
+/** Request headers the gateway answers or sets itself: never forwarded as the client sent them. */
+const FRAMING = ['expect', 'host', 'content-length'];
+
+/** Headers the gateway sets on every backend request and function event: a client cannot. */
+export const GATEWAY_HEADERS = ['x-api-requestid', 'x-api-secretid'];
+
+/** Forwarding headers: replaced by what the gateway saw, unless `limits.trustForwardedHeaders`. */
+const FORWARDING = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded'];
+
+/**
+ * Which request headers of one API the gateway owns. `owned` holds the
+ * gateway's own headers (a client's value never reaches a backend or a
+ * function); `dropped` adds hop-by-hop and framing headers, for backend
+ * requests.
+ */
+export interface HeaderPolicy {
+  readonly owned: ReadonlySet<string>;
+  readonly dropped: ReadonlySet<string>;
+  readonly trustForwarded: boolean;
+}
+
+/** The request-header policy of an API, at config load. */
+export function compileHeaderPolicy(api: ApiConfig, limits: LimitsConfig): HeaderPolicy {
+  const owned = new Set(GATEWAY_HEADERS);
+  if (!limits.trustForwardedHeaders) for (const h of FORWARDING) owned.add(h);
+  const { auth } = api;
+  if (auth.type === 'keyPair' && auth.forwardAuthorization !== true) owned.add('authorization');
+  if (auth.type === 'oauth2') {
+    const v = auth.verifier;
+    for (const { header } of v.forwardClaims) owned.add(header.toLowerCase());
+    if (v.tokenLocation.from === 'header' && v.forwardToken !== true) owned.add(v.tokenLocation.name.toLowerCase());
+  }
+  const dropped = new Set([...owned, ...HOP_BY_HOP, ...FRAMING]);
+  // With trust, the gateway still sets X-Forwarded-For/-Proto/-Host itself (appending or keeping the client's).
+  for (const h of FORWARDING.slice(0, 3)) dropped.add(h);
+  return { owned, dropped, trustForwarded: limits.trustForwardedHeaders };
+}
 
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
@@ -34,63 +86,110 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
   return list.length > 0 ? new Set(list) : undefined;
 }
 
-export interface ForwardInfo {
-  readonly requestId: string;
-  readonly clientIp: string;
-  readonly protocol: 'http' | 'https';
-  readonly host: string;
-  readonly trustForwarded: boolean;
+/**
+ * True for a request header a client may pass on: not owned by the gateway,
+ * no `_` in its name (those are dropped or refused), not `X-Forwarded-*`
+ * (unless trusted, for the three the gateway extends).
+ * HOT PATH
+ */
+function clientMayForward(name: string, skip: ReadonlySet<string>): boolean {
+  if (skip.has(name) || name.includes('_')) return false;
+  return !(name.charCodeAt(0) === 0x78 && name.startsWith('x-forwarded-'));
 }
 
 /**
- * The headers to send to an HTTP backend, as a flat `[name, value, ...]`
- * array (undici's fastest form, and duplicates survive).
+ * The headers to send to an HTTP or WebSocket backend, as a flat
+ * `[name, value, ...]` array (undici's fastest form, and duplicates survive).
+ * HOT PATH
  */
 export function backendRequestHeaders(
-  headers: IncomingHttpHeaders,
-  info: ForwardInfo,
+  ctx: AdmittedRequest,
   setHeaders: Readonly<Record<string, string>>,
   removeHeaders: readonly string[],
-  extra: Readonly<Record<string, string>> | undefined,
   contentLength: string | undefined,
 ): string[] {
+  const headers = ctx.req.headers;
+  const policy = ctx.headerPolicy;
   const listed = connectionListed(headers.connection);
   const out: string[] = [];
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || REQUEST_ONLY_DROPPED.has(name)) continue;
+    if (!clientMayForward(name, policy.dropped)) continue;
     if (listed?.has(name) || name in setHeaders || removeHeaders.includes(name)) continue;
-    if (name.startsWith('x-forwarded-')) continue;
-    if (extra && name in extra) continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, v);
     else out.push(name, value);
   }
   for (const name in setHeaders) out.push(name, setHeaders[name] as string);
+  const extra = ctx.identity?.forwardHeaders;
   if (extra) for (const name in extra) out.push(name, extra[name] as string);
   if (contentLength !== undefined) out.push('content-length', contentLength);
 
-  const priorFor = info.trustForwarded ? headers['x-forwarded-for'] : undefined;
+  const trust = policy.trustForwarded;
+  const priorFor = trust ? headers['x-forwarded-for'] : undefined;
   const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
-  out.push('x-forwarded-for', prior ? `${prior}, ${info.clientIp}` : info.clientIp);
-  out.push('x-forwarded-proto', forwarded(headers['x-forwarded-proto'], info) ?? info.protocol);
-  out.push('x-forwarded-host', forwarded(headers['x-forwarded-host'], info) ?? info.host);
-  out.push('x-api-requestid', info.requestId);
+  out.push('x-forwarded-for', prior ? `${prior}, ${ctx.clientIp}` : ctx.clientIp);
+  out.push('x-forwarded-proto', (trust && first(headers['x-forwarded-proto'])) || ctx.protocol);
+  out.push('x-forwarded-host', (trust && first(headers['x-forwarded-host'])) || ctx.host);
+  out.push('x-api-requestid', ctx.requestId);
   return out;
 }
 
-function forwarded(value: string | string[] | undefined, info: ForwardInfo): string | undefined {
-  if (!info.trustForwarded || value === undefined) return undefined;
+function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Copies a backend response's headers minus hop-by-hop ones, into `into`. */
-export function copyResponseHeaders(headers: IncomingHttpHeaders, into: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const listed = connectionListed(headers.connection);
+/**
+ * A function event's request headers: the client's, minus the gateway-owned
+ * ones and names with `_`, plus the identity headers and the request id.
+ * Names are lower case; repeated values are joined with `, `.
+ */
+export function eventHeaders(ctx: AdmittedRequest): Record<string, string> {
+  // Keys come from the client: `__proto__` must stay an ordinary key.
+  const out = Object.create(null) as Record<string, string>;
+  const headers = ctx.req.headers;
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
-    const value = headers[name];
-    if (value !== undefined) into[name] = value;
+    if (!clientMayForward(name, ctx.headerPolicy.owned)) continue;
+    const v = headers[name];
+    if (v !== undefined) out[name] = Array.isArray(v) ? v.join(', ') : v;
   }
-  return into;
+  Object.assign(out, ctx.identity?.forwardHeaders);
+  out['x-api-requestid'] = ctx.requestId;
+  return out;
+}
+
+/**
+ * The response head for a backend's (or function's) response headers: minus
+ * hop-by-hop ones; with CORS on, minus the backend's `Access-Control-*`
+ * headers and plus the gateway's (a `Vary` of both is merged); and the request id.
+ * HOT PATH
+ */
+export function responseHeaders(
+  source: IncomingHttpHeaders | Readonly<Record<string, string>>,
+  ctx: AdmittedRequest,
+): OutgoingHttpHeaders {
+  const cors = ctx.extraResponseHeaders;
+  const listed = connectionListed(source.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in source) {
+    if (HOP_BY_HOP_SET.has(name) || listed?.has(name)) continue;
+    if (cors !== undefined && name.startsWith('access-control-')) continue;
+    const value = source[name];
+    if (value !== undefined) out[name] = value;
+  }
+  out['x-api-requestid'] = ctx.requestId;
+  if (cors !== undefined) {
+    for (const name in cors) {
+      const value = cors[name] as string;
+      out[name] = name === 'vary' && out.vary !== undefined ? mergeVary(out.vary, value) : value;
+    }
+  }
+  return out;
+}
+
+function mergeVary(backend: OutgoingHttpHeaders[string], ours: string): string {
+  const text = Array.isArray(backend) ? backend.join(', ') : String(backend);
+  if (text.trim() === '*') return text;
+  const have = text.toLowerCase().split(',');
+  return have.some((t) => t.trim() === ours.toLowerCase()) ? text : `${text}, ${ours}`;
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig, GatewayConfig } from '../model';
 import type { GatewayError } from './errors';
+import type { HeaderPolicy } from './headers';
 
 /** Who the caller is, after authentication. Never holds a secret. */
 export interface Identity {
@@ -28,9 +29,14 @@ export interface RequestParams {
   queryRewrite?: boolean;
 }
 
-export interface RequestContext {
+/**
+ * A request that passed admission (routing, parameters, CORS origin and, once
+ * set, authentication): what authenticators, backends and function events
+ * read. Built once per request by `admission.ts`, for HTTP requests and
+ * WebSocket upgrades alike.
+ */
+export interface AdmittedRequest {
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
   readonly requestId: string;
   /** process.hrtime.bigint() when the request arrived. */
   readonly startedAt: bigint;
@@ -51,12 +57,22 @@ export interface RequestContext {
   readonly host: string;
   /** For prefix and plain routes: the path after the matched prefix (appended to the backend path). */
   readonly rest: string;
-  /** Headers every response of this request carries (CORS), added by the backend when it writes the head. */
+  /** Which request headers the gateway owns and drops (see `headers.ts`); compiled per API at load. */
+  readonly headerPolicy: HeaderPolicy;
+  /**
+   * Headers every response of this request carries (CORS), added by the backend when it writes the head.
+   * Defined exactly when the API has CORS on (then the gateway owns the `Access-Control-*` response headers).
+   */
   extraResponseHeaders: Readonly<Record<string, string>> | undefined;
   /** Milliseconds the backend took, set by the backend for the access log. */
   backendMs: number | undefined;
   /** Set by the backend when it failed: the error code the client got, or `ResponseCut` (for metrics). */
   backendFailure?: string;
+}
+
+/** An admitted HTTP request and the response it must answer. */
+export interface RequestContext extends AdmittedRequest {
+  readonly res: ServerResponse;
 }
 
 /** Serves an HTTP API's requests once routing, parameters and auth passed. */
@@ -67,7 +83,7 @@ export interface HttpBackendHandler {
   close(): Promise<void>;
 }
 
-/** Checks credentials; returns the identity or the error to answer. */
+/** Checks credentials; returns the identity or the error to answer. Reads the request only (also for upgrades). */
 export interface Authenticator {
-  authenticate(ctx: RequestContext): Identity | GatewayError | Promise<Identity | GatewayError>;
+  authenticate(ctx: AdmittedRequest): Identity | GatewayError | Promise<Identity | GatewayError>;
 }

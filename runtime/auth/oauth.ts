@@ -1,9 +1,14 @@
-/** OAuth 2.0 resource-server side: verifies JWT access tokens with jose. */
+/**
+ * OAuth 2.0 resource-server side: verifies JWT access tokens with jose. A
+ * token must carry `exp` unless the API opts out (`requireExp: false`). The
+ * header that carries the token is not forwarded to the backend unless
+ * `forwardToken` (see `headers.ts`): the backend gets the verified claims it asked for.
+ */
 import { createPublicKey } from 'node:crypto';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
 import type { ApiConfig, OAuthVerifierConfig } from '../../model';
 import { Errors, GatewayError } from '../errors';
-import type { Authenticator, Identity, RequestContext } from '../pipeline';
+import type { AdmittedRequest, Authenticator, Identity } from '../pipeline';
 
 export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifierConfig): Authenticator {
   let key: KeyLike | JWTVerifyGetKey;
@@ -17,6 +22,8 @@ export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifier
   const options = {
     algorithms: verifier.algorithms,
     clockTolerance: verifier.clockToleranceSec,
+    // A token without `exp` would be valid forever: refused unless the API opts out.
+    requiredClaims: verifier.requireExp === false ? [] : ['exp'],
     ...(verifier.issuer !== undefined ? { issuer: verifier.issuer } : {}),
     ...(verifier.audience !== undefined ? { audience: verifier.audience } : {}),
   };
@@ -24,7 +31,7 @@ export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifier
     new GatewayError(Errors.Unauthorized, message, { 'www-authenticate': 'Bearer error="invalid_token"' });
 
   return {
-    async authenticate(ctx: RequestContext): Promise<Identity | GatewayError> {
+    async authenticate(ctx: AdmittedRequest): Promise<Identity | GatewayError> {
       const token = readToken(ctx, verifier);
       if (!token) {
         return new GatewayError(Errors.Unauthorized, 'an access token is required', { 'www-authenticate': 'Bearer' });
@@ -47,7 +54,7 @@ export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifier
   };
 }
 
-function readToken(ctx: RequestContext, v: OAuthVerifierConfig): string | undefined {
+function readToken(ctx: AdmittedRequest, v: OAuthVerifierConfig): string | undefined {
   const loc = v.tokenLocation;
   if (loc.from === 'query') return ctx.query.get(loc.name) ?? undefined;
   if (loc.from === 'cookie') {
@@ -68,7 +75,11 @@ function readToken(ctx: RequestContext, v: OAuthVerifierConfig): string | undefi
 
 function describe(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'the access token has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `the access token's "${err.claim}" claim is not accepted`;
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return err.reason === 'missing'
+      ? `the access token has no "${err.claim}" claim`
+      : `the access token's "${err.claim}" claim is not accepted`;
+  }
   if (err instanceof errors.JOSEAlgNotAllowed)
     return 'the access token is signed with an algorithm that is not allowed';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'the access token signature is invalid';

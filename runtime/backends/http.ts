@@ -4,12 +4,11 @@
  * buffer, resume on drain) — measurably cheaper than `stream.pipeline()` and
  * than undici's `request()` Readable wrapper (see bench/).
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { ApiConfig, HttpBackendConfig } from '../../model';
 import { Errors, GatewayError, sendError } from '../errors';
-import { backendRequestHeaders, copyResponseHeaders } from '../headers';
+import { backendRequestHeaders, responseHeaders } from '../headers';
 import type { HttpBackendHandler, RequestContext } from '../pipeline';
 import { compileMapping } from './mapping';
 
@@ -32,7 +31,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       const { req, res } = ctx;
       const contentLength = req.headers['content-length'];
       if (contentLength !== undefined && Number(contentLength) > env.maxBodyBytes) {
-        sendError(res, ctx.requestId, new GatewayError(Errors.PayloadTooLarge), req.method === 'HEAD');
+        sendError(
+          res,
+          ctx.requestId,
+          new GatewayError(Errors.PayloadTooLarge),
+          req.method === 'HEAD',
+          ctx.extraResponseHeaders,
+        );
         req.resume();
         return;
       }
@@ -41,17 +46,9 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       const target = map({ params: ctx.params, rest: ctx.rest, rawQuery: ctx.rawQuery });
       const method = req.method === 'HEAD' && backend.method === 'GET' ? 'HEAD' : backend.method;
       const headers = backendRequestHeaders(
-        req.headers,
-        {
-          requestId: ctx.requestId,
-          clientIp: ctx.clientIp,
-          protocol: ctx.protocol,
-          host: ctx.host,
-          trustForwarded: env.trustForwarded,
-        },
+        ctx,
         target.setHeaders,
         target.removeHeaders,
-        ctx.identity?.forwardHeaders,
         hasBody && !chunked ? contentLength : undefined,
       );
       const started = process.hrtime.bigint();
@@ -106,10 +103,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
           onResponseStart(_c, statusCode, resHeaders) {
             timer.refresh();
             ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
-            const out: OutgoingHttpHeaders = copyResponseHeaders(resHeaders, {});
-            out['x-api-requestid'] = ctx.requestId;
-            if (ctx.extraResponseHeaders) Object.assign(out, ctx.extraResponseHeaders);
-            res.writeHead(statusCode, out);
+            res.writeHead(statusCode, responseHeaders(resHeaders, ctx));
           },
           onResponseData(c, chunk) {
             timer.refresh();
@@ -132,7 +126,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
             }
             const mapped = mapError(err, timeout);
             ctx.backendFailure = mapped.def.code;
-            sendError(res, ctx.requestId, mapped, req.method === 'HEAD');
+            sendError(res, ctx.requestId, mapped, req.method === 'HEAD', ctx.extraResponseHeaders);
           },
         },
       );

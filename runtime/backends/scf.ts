@@ -2,6 +2,7 @@
 import type { ApiConfig, ScfBackendConfig } from '../../model';
 import { Errors, GatewayError, sendError } from '../errors';
 import { buildEvent } from '../functions/event';
+import { responseHeaders } from '../headers';
 import { FunctionInvoker } from '../functions/invoker';
 import { FunctionThrew } from '../functions/pool';
 import { integrationResult, passthroughResult, type HttpResult } from '../functions/response';
@@ -37,12 +38,10 @@ export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env
     const { req, res } = ctx;
     if (res.destroyed || res.headersSent) return;
     const empty = NO_BODY.has(result.statusCode);
-    res.writeHead(result.statusCode, {
-      ...result.headers,
-      ...ctx.extraResponseHeaders,
-      ...(empty ? {} : { 'content-length': result.body.length }),
-      'x-api-requestid': ctx.requestId,
-    });
+    // With CORS on, the gateway's Access-Control-* headers replace the function's.
+    const headers = responseHeaders(result.headers, ctx);
+    if (!empty) headers['content-length'] = result.body.length;
+    res.writeHead(result.statusCode, headers);
     res.end(req.method === 'HEAD' || empty ? undefined : result.body);
   };
 

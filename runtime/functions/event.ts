@@ -1,6 +1,7 @@
-/** The function event, in the shape of the document's API gateway trigger. */
+/** The function event, in the shape of the document's API gateway trigger: one builder for HTTP and WebSocket APIs. */
 import { isUtf8 } from 'node:buffer';
-import type { RequestContext } from '../pipeline';
+import { eventHeaders } from '../headers';
+import type { AdmittedRequest } from '../pipeline';
 
 export interface FunctionEvent {
   readonly requestContext: {
@@ -15,7 +16,7 @@ export interface FunctionEvent {
     readonly sourceIp: string;
     readonly stage: string;
   };
-  /** Request headers, names in lower case, repeated values joined with `, `. */
+  /** Request headers minus the gateway-owned ones (see `headers.ts`), names in lower case, repeated values joined with `, `. */
   readonly headers: Record<string, string>;
   /** The body as UTF-8 text, or base64 when `isBase64Encoded`. */
   readonly body: string;
@@ -33,38 +34,62 @@ export interface FunctionEvent {
   readonly httpMethod: string;
 }
 
+/** The event of a WebSocket API served by functions: the function event plus the connection and the event kind. */
+export interface WebSocketFunctionEvent extends FunctionEvent {
+  readonly requestContext: FunctionEvent['requestContext'] & {
+    readonly connectionId: string;
+    readonly websocketEvent: 'connecting' | 'message' | 'closing';
+  };
+}
+
 const TEXTUAL = /^\s*(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|graphql)\b|[^;]*\+(json|xml)\b)/i;
-/** Headers a client cannot set: the gateway's own (the HTTP backend drops the same ones). */
-const GATEWAY_HEADERS = new Set(['x-api-requestid', 'x-api-secretid']);
 
 /**
- * Builds the event from the request and its whole body. A body travels as
- * text when its content type is textual (or absent) and it is valid UTF-8;
- * anything else is base64 with `isBase64Encoded: true`.
+ * Builds the event of an HTTP request from the request and its whole body. A
+ * body travels as text when its content type is textual (or absent) and it
+ * is valid UTF-8; anything else is base64 with `isBase64Encoded: true`.
  */
-export function buildEvent(ctx: RequestContext, body: Buffer): FunctionEvent {
-  const { req, config } = ctx;
-  const headers = dict<string>();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined && !GATEWAY_HEADERS.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  Object.assign(headers, ctx.identity?.forwardHeaders);
-  headers['x-api-requestid'] = ctx.requestId;
-
-  const contentType = headers['content-type'];
+export function buildEvent(ctx: AdmittedRequest, body: Buffer): FunctionEvent {
+  const base = eventBase(ctx);
+  const contentType = base.headers['content-type'];
   const binary = body.length > 0 && ((contentType !== undefined && !TEXTUAL.test(contentType)) || !isUtf8(body));
+  return { ...base, body: binary ? body.toString('base64') : body.toString('utf8'), isBase64Encoded: binary };
+}
 
+/**
+ * The events of one WebSocket connection, built from its admitted upgrade
+ * request by the same rules as HTTP events (gateway-owned headers stripped,
+ * identity and forwarded claims added). `body` is a message: text, or
+ * base64 with `isBase64Encoded` for a binary one.
+ */
+export function webSocketEvents(
+  ctx: AdmittedRequest,
+  connectionId: string,
+): (
+  kind: WebSocketFunctionEvent['requestContext']['websocketEvent'],
+  body?: string,
+  isBase64Encoded?: boolean,
+) => WebSocketFunctionEvent {
+  const base = eventBase(ctx);
+  return (websocketEvent, body = '', isBase64Encoded = false) => ({
+    ...base,
+    requestContext: { ...base.requestContext, connectionId, websocketEvent },
+    body,
+    isBase64Encoded,
+  });
+}
+
+/** Everything of an event but the body, from the admitted request. */
+function eventBase(ctx: AdmittedRequest): Omit<FunctionEvent, 'body' | 'isBase64Encoded'> {
+  const { req, config } = ctx;
   const queryString = dict<string | string[]>();
   for (const [k, v] of ctx.query) {
     const prior = queryString[k];
     queryString[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
   }
-
   const identity: Record<string, string> = {};
   if (ctx.identity?.secretId) identity.secretId = ctx.identity.secretId;
   if (typeof ctx.identity?.claims?.sub === 'string') identity.sub = ctx.identity.claims.sub;
-
-  const method = req.method ?? 'GET';
   return {
     requestContext: {
       serviceId: config.service.id,
@@ -75,16 +100,14 @@ export function buildEvent(ctx: RequestContext, body: Buffer): FunctionEvent {
       sourceIp: ctx.clientIp,
       stage: config.service.stage.name,
     },
-    headers,
-    body: binary ? body.toString('base64') : body.toString('utf8'),
-    isBase64Encoded: binary,
+    headers: eventHeaders(ctx),
     pathParameters: { ...ctx.params.path },
     queryStringParameters: { ...ctx.params.query },
     headerParameters: { ...ctx.params.header },
     stageVariables: { stage: config.service.stage.name, ...config.service.stage.variables },
     path: ctx.path,
     queryString,
-    httpMethod: method,
+    httpMethod: req.method ?? 'GET',
   };
 }
 

@@ -2,122 +2,68 @@
  * WebSocket APIs served by functions: `register` on connect (may refuse the
  * connection), `transfer` for each message (a returned value is sent back),
  * `cleanup` on close. Events follow the function event of the document, with
- * `requestContext.connectionId` and `requestContext.websocketEvent`.
- * Messages of one connection are handled in order.
+ * `requestContext.connectionId` and `requestContext.websocketEvent`, built by
+ * the same builder as HTTP events (`functions/event.ts`). Messages of one
+ * connection are handled in order.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { FunctionTarget, GatewayConfig, WebSocketFunctionBackendConfig } from '../../model';
+import type { FunctionTarget, WebSocketFunctionBackendConfig } from '../../model';
 import { Errors, GatewayError } from '../errors';
+import { webSocketEvents } from '../functions/event';
 import type { FunctionInvoker } from '../functions/invoker';
 import type { ConnectionRegistry } from './connections';
-import type { UpgradeInput, WebSocketProxy } from './proxy';
+import type { WebSocketProxy } from './proxy';
 import { rejectUpgrade } from './raw-response';
 
 export interface WebSocketFunctionEnv {
   readonly invoker: FunctionInvoker;
-  readonly config: GatewayConfig;
   readonly registry: ConnectionRegistry;
 }
 
-type WsEvent = 'connecting' | 'message' | 'closing';
-
 export function createWebSocketFunctions(
-  apiPath: string,
   backend: WebSocketFunctionBackendConfig,
   env: WebSocketFunctionEnv,
 ): WebSocketProxy {
   const wss = new WebSocketServer({ noServer: true, maxPayload: backend.maxMessageBytes, perMessageDeflate: false });
   const live = new Set<WebSocket>();
-
-  const event = (
-    input: UpgradeInput,
-    connectionId: string,
-    kind: WsEvent,
-    body = '',
-    isBase64Encoded = false,
-  ): unknown => {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(input.req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    return {
-      requestContext: {
-        serviceId: env.config.service.id,
-        path: apiPath,
-        httpMethod: 'GET',
-        requestId: input.requestId,
-        connectionId,
-        websocketEvent: kind,
-        identity: input.identity?.secretId ? { secretId: input.identity.secretId } : {},
-        sourceIp: input.clientIp,
-        stage: env.config.service.stage.name,
-      },
-      headers,
-      body,
-      isBase64Encoded,
-      pathParameters: { ...input.params.path },
-      queryStringParameters: { ...input.params.query },
-      headerParameters: { ...input.params.header },
-      stageVariables: { stage: env.config.service.stage.name, ...env.config.service.stage.variables },
-      path: input.path,
-      httpMethod: 'GET',
-    };
-  };
-  const invoke = (target: FunctionTarget, input: UpgradeInput, e: unknown): Promise<unknown> =>
-    env.invoker.invoke(target, e, input.requestId);
+  // A promise that never rejects: a throwing invoker (or a sync throw) becomes a rejection to handle.
+  const invoke = (target: FunctionTarget, requestId: string, e: unknown): Promise<unknown> =>
+    Promise.resolve().then(() => env.invoker.invoke(target, e, requestId));
 
   return {
     handle(input) {
+      const { ctx, socket, head } = input;
       const connectionId = randomUUID();
+      const event = webSocketEvents(ctx, connectionId);
       const register = backend.register
-        ? invoke(backend.register, input, event(input, connectionId, 'connecting'))
+        ? invoke(backend.register, ctx.requestId, event('connecting'))
         : Promise.resolve(undefined);
       register.then(
         (verdict) => {
           if (refused(verdict)) {
             rejectUpgrade(
-              input.socket,
-              input.requestId,
+              socket,
+              ctx.requestId,
               new GatewayError(Errors.Forbidden, 'the registration function refused the connection'),
+              ctx.extraResponseHeaders,
             );
             return input.answered(403);
           }
-          wss.handleUpgrade(input.req as IncomingMessage, input.socket, input.head, (ws) => {
+          if (!socket.writable) {
+            // The client went away while the registration function ran.
+            socket.destroy();
+            return input.answered(499);
+          }
+          wss.handleUpgrade(ctx.req as IncomingMessage, socket, head, (ws) => {
             input.answered(101);
-            live.add(ws);
-            env.registry.add(connectionId, ws);
-            let queue: Promise<unknown> = Promise.resolve();
-            ws.on('message', (data: Buffer, isBinary: boolean) => {
-              const e = event(
-                input,
-                connectionId,
-                'message',
-                isBinary ? data.toString('base64') : data.toString('utf8'),
-                isBinary,
-              );
-              queue = queue
-                .then(() => invoke(backend.transfer, input, e))
-                .then(
-                  (reply) => sendReply(ws, reply),
-                  // A failing message function ends the connection: the client cannot be answered sensibly.
-                  () => ws.close(1011, 'the message function failed'),
-                );
-            });
-            ws.once('close', () => {
-              live.delete(ws);
-              if (backend.cleanup) {
-                const target = backend.cleanup;
-                void queue
-                  .then(() => invoke(target, input, event(input, connectionId, 'closing')))
-                  .catch(() => undefined);
-              }
-            });
+            serve(ws, connectionId, ctx.requestId, event);
           });
         },
         (err: unknown) => {
           const failure = err instanceof GatewayError ? err : new GatewayError(Errors.FunctionError);
-          rejectUpgrade(input.socket, input.requestId, failure);
+          rejectUpgrade(socket, ctx.requestId, failure, ctx.extraResponseHeaders);
           input.answered(failure.status, failure.def.code);
         },
       );
@@ -127,6 +73,39 @@ export function createWebSocketFunctions(
       wss.close();
     },
   };
+
+  function serve(
+    ws: WebSocket,
+    connectionId: string,
+    requestId: string,
+    event: ReturnType<typeof webSocketEvents>,
+  ): void {
+    live.add(ws);
+    env.registry.add(connectionId, ws);
+    ws.on('error', () => {
+      // An oversize or malformed frame: ws closes the connection (1009/1002) and 'close' follows.
+    });
+    // Every link of the chain handles its own failure, so the chain never holds a rejection.
+    let queue: Promise<unknown> = Promise.resolve();
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const e = event('message', isBinary ? data.toString('base64') : data.toString('utf8'), isBinary);
+      queue = queue
+        .then(() => invoke(backend.transfer, requestId, e))
+        .then(
+          (reply) => sendReply(ws, reply),
+          // A failing message function ends the connection: the client cannot be answered sensibly.
+          () => ws.close(1011, 'the message function failed'),
+        )
+        .catch(() => ws.close(1011, 'the message function returned what cannot be sent'));
+    });
+    ws.once('close', () => {
+      live.delete(ws);
+      if (backend.cleanup) {
+        const target = backend.cleanup;
+        void queue.then(() => invoke(target, requestId, event('closing'))).catch(() => undefined);
+      }
+    });
+  }
 }
 
 /** A registration result that refuses: `false`, or an object with a 4xx/5xx `statusCode` or a non-zero `errNo`. */
@@ -140,7 +119,10 @@ function refused(v: unknown): boolean {
   return false;
 }
 
-/** Sends a transfer function's return value: strings as text, `{ body, isBase64Encoded }` as given, other values as JSON. */
+/**
+ * Sends a transfer function's return value: strings as text, `{ body, isBase64Encoded }` as given, other values as
+ * JSON. Throws for a value JSON cannot carry (a BigInt, a cycle): the caller closes the connection.
+ */
 function sendReply(ws: WebSocket, reply: unknown): void {
   if (reply === undefined || reply === null || ws.readyState !== WebSocket.OPEN) return;
   if (typeof reply === 'string') return ws.send(reply);

@@ -13,7 +13,7 @@ import type { WebSocketBackendConfig } from '../../model';
 import { compileMapping } from '../backends/mapping';
 import { Errors, GatewayError } from '../errors';
 import { backendRequestHeaders } from '../headers';
-import type { Identity, RequestParams } from '../pipeline';
+import type { AdmittedRequest } from '../pipeline';
 import { relayableClose } from './close-codes';
 import { rejectUpgrade } from './raw-response';
 
@@ -22,23 +22,12 @@ const HIGH_WATER = 1024 * 1024;
 const PING_INTERVAL_MS = 30_000;
 
 export interface UpgradeInput {
-  readonly req: IncomingMessage;
+  /** The admitted upgrade request (routing, handshake, parameters, origin and authentication passed). */
+  readonly ctx: AdmittedRequest;
   readonly socket: Duplex;
   readonly head: Buffer;
-  readonly requestId: string;
-  readonly params: RequestParams;
-  readonly rest: string;
-  readonly rawQuery: string;
-  /** The normalised request path. */
-  readonly path: string;
-  readonly clientIp: string;
-  readonly protocol: 'http' | 'https';
-  readonly host: string;
-  readonly trustForwarded: boolean;
-  readonly forwardHeaders: Readonly<Record<string, string>> | undefined;
-  readonly responseHeaders: Readonly<Record<string, string>> | undefined;
-  /** Who the caller is (for function backends' events). */
-  readonly identity: Identity | undefined;
+  /** The subprotocols the client offered, checked by admission. */
+  readonly protocols: readonly string[];
   /**
    * Called once the upgrade is answered: 101 when the connection opened, or
    * the error status, with the error code when the backend (or function) failed.
@@ -51,12 +40,14 @@ export interface WebSocketProxy {
   close(): Promise<void>;
 }
 
+/** The backend leg makes its own handshake: the client's handshake headers (and Origin) are not copied. */
 const HANDSHAKE_HEADERS = new Set([
   'sec-websocket-key',
   'sec-websocket-version',
   'sec-websocket-extensions',
   'sec-websocket-protocol',
   'sec-websocket-accept',
+  'origin',
 ]);
 
 export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocketProxy {
@@ -72,76 +63,84 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
 
   return {
     handle(input) {
-      const { req, socket, head, requestId } = input;
-      const target = map({ params: input.params, rest: input.rest, rawQuery: input.rawQuery });
-      const flat = backendRequestHeaders(
-        req.headers,
-        {
-          requestId,
-          clientIp: input.clientIp,
-          protocol: input.protocol,
-          host: input.host,
-          trustForwarded: input.trustForwarded,
-        },
-        target.setHeaders,
-        target.removeHeaders,
-        input.forwardHeaders,
-        undefined,
-      );
+      const { ctx, socket, head } = input;
+      const { req, requestId } = ctx;
+      const target = map({ params: ctx.params, rest: ctx.rest, rawQuery: ctx.rawQuery });
+      const flat = backendRequestHeaders(ctx, target.setHeaders, target.removeHeaders, undefined);
       const headers: Record<string, string> = {};
       for (let i = 0; i < flat.length; i += 2) {
         const name = flat[i] as string;
-        if (!HANDSHAKE_HEADERS.has(name) && name !== 'origin') headers[name] = flat[i + 1] as string;
+        if (!HANDSHAKE_HEADERS.has(name)) headers[name] = flat[i + 1] as string;
       }
-      const requested = req.headers['sec-websocket-protocol'];
-      const protocols = requested
-        ? requested
-            .split(',')
-            .map((p) => p.trim())
-            .filter(Boolean)
-        : [];
-      const upstream = new WebSocket(backend.origin + target.path, protocols, {
-        headers,
-        handshakeTimeout: backend.connectTimeoutMs,
-        maxPayload: backend.maxMessageBytes,
-        perMessageDeflate: false,
-        followRedirects: false,
-      });
-      let settled = false;
-      const fail = (err: GatewayError): void => {
-        if (settled) return;
-        settled = true;
-        upstream.terminate();
-        rejectUpgrade(socket, requestId, err, input.responseHeaders ? { ...input.responseHeaders } : {});
+      const refuse = (err: GatewayError): void => {
+        rejectUpgrade(socket, requestId, err, ctx.extraResponseHeaders);
         input.answered(err.status, err.def.code);
       };
+      let upstream: WebSocket;
+      try {
+        upstream = new WebSocket(backend.origin + target.path, [...input.protocols], {
+          headers,
+          handshakeTimeout: backend.connectTimeoutMs,
+          maxPayload: backend.maxMessageBytes,
+          perMessageDeflate: false,
+          followRedirects: false,
+        });
+      } catch {
+        // Admission checked what ws checks; a throw here is a request the backend leg cannot carry.
+        return refuse(new GatewayError(Errors.BadGateway, 'the WebSocket backend request could not be made'));
+      }
+      // connecting → upgrading (backend open, client handshake under way) → bridged, or done.
+      let phase: 'connecting' | 'upgrading' | 'bridged' | 'done' = 'connecting';
+      const fail = (err: GatewayError): void => {
+        if (phase !== 'connecting') return;
+        phase = 'done';
+        upstream.terminate();
+        refuse(err);
+      };
+      // Until the two legs are bridged, a client that goes away takes the backend leg with it.
       socket.once('close', () => {
-        if (!settled) {
-          settled = true;
-          upstream.terminate();
-        }
+        if (phase === 'bridged' || phase === 'done') return;
+        phase = 'done';
+        upstream.terminate();
       });
       upstream.once('unexpected-response', (_r, res) => {
+        res.on('error', () => undefined);
         res.resume();
         fail(new GatewayError(Errors.BadGateway, `the WebSocket backend refused the upgrade with ${res.statusCode}`));
       });
-      upstream.once('error', (err: NodeJS.ErrnoException) => {
-        const timeout = /timed out|timeout/i.test(err.message);
-        fail(
-          timeout
-            ? new GatewayError(
-                Errors.GatewayTimeout,
-                `the WebSocket backend did not accept within ${backend.connectTimeoutMs} ms`,
-              )
-            : new GatewayError(Errors.BadGateway, 'the WebSocket backend could not be reached'),
-        );
+      // Never removed: an error after the handshake (an oversize message, a reset) must not reach Node as unhandled.
+      upstream.on('error', (err: NodeJS.ErrnoException) => {
+        if (phase === 'connecting') {
+          const timeout = /timed out|timeout/i.test(err.message);
+          return fail(
+            timeout
+              ? new GatewayError(
+                  Errors.GatewayTimeout,
+                  `the WebSocket backend did not accept within ${backend.connectTimeoutMs} ms`,
+                )
+              : new GatewayError(Errors.BadGateway, 'the WebSocket backend could not be reached'),
+          );
+        }
+        // Bridged: the 'close' event follows and is relayed (1006 as 1011). Before that, nothing to relay to.
+        if (phase === 'upgrading') {
+          phase = 'done';
+          upstream.terminate();
+          socket.destroy();
+        }
       });
       upstream.once('open', () => {
-        if (settled) return;
-        settled = true;
-        upstream.removeAllListeners('error');
+        if (phase !== 'connecting') return;
+        phase = 'upgrading';
+        if (!socket.writable) {
+          phase = 'done';
+          upstream.terminate();
+          socket.destroy();
+          return input.answered(499);
+        }
         if (upstream.protocol) chosenProtocol.set(req, upstream.protocol);
         wss.handleUpgrade(req, socket, head, (client) => {
+          if (phase !== 'upgrading') return void client.terminate();
+          phase = 'bridged';
           input.answered(101);
           live.add(client);
           live.add(upstream);
@@ -149,6 +148,8 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
           client.once('close', () => live.delete(client));
           upstream.once('close', () => live.delete(upstream));
         });
+        // ws refused the client (it cannot, after admission) or the client went away: the socket closes,
+        // and the 'close' listener above ends the backend leg.
       });
     },
     async close() {
@@ -190,7 +191,7 @@ function relay(from: WebSocket, to: WebSocket): void {
       to.close(c.code, c.reason);
     }
   });
-  from.once('error', () => {
+  from.on('error', () => {
     // The close event follows and relays 1006 as 1011.
   });
 }

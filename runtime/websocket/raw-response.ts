@@ -7,23 +7,54 @@ export function rejectUpgrade(
   socket: Duplex,
   requestId: string,
   err: GatewayError,
-  extra: Record<string, string> = {},
+  extra: Readonly<Record<string, string>> = {},
 ): void {
+  const body = errorBody(err, requestId);
+  writeAndClose(
+    socket,
+    err.status,
+    {
+      ...extra,
+      ...err.headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-api-requestid': requestId,
+      connection: 'close',
+    },
+    body,
+  );
+}
+
+/** `308` to the same target over HTTPS (`redirectHttpToHttps`), as for HTTP requests. */
+export function redirectUpgrade(socket: Duplex, requestId: string, host: string, port: number, target: string): void {
+  const authority = `${host.replace(/:\d+$/, '')}${port === 443 ? '' : `:${port}`}`;
+  writeAndClose(
+    socket,
+    308,
+    {
+      location: `https://${authority}${target}`,
+      'content-length': '0',
+      'x-api-requestid': requestId,
+      connection: 'close',
+    },
+    '',
+  );
+}
+
+/** How long a refused client may take to read the answer before its socket is destroyed. */
+const LINGER_MS = 2000;
+
+/** Writes the answer and closes; a client that never closes its side is cut after `LINGER_MS`. */
+function writeAndClose(socket: Duplex, status: number, headers: Record<string, string>, body: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const body = errorBody(err, requestId);
-  const headers = {
-    ...err.headers,
-    ...extra,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-api-requestid': requestId,
-    connection: 'close',
-  };
   const head = Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}`)
     .join('\r\n');
-  socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${head}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n\r\n${body}`);
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }

@@ -2,7 +2,7 @@
  * Raw-socket clients for the hardening suite: they send bytes no well-behaved
  * HTTP client would, and read back exactly what the gateway answered.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
@@ -94,6 +94,23 @@ export function parseAll(raw: string): RawResponse[] {
 /** Open file descriptors of this process (Linux). */
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * Open sockets of this process (Linux): file descriptors that are sockets.
+ * Unlike `openFds()` it does not count the event-loop descriptors of function
+ * worker threads, which a pool starts on demand.
+ */
+export function openSockets(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed between the listing and the read
+    }
+  }
+  return n;
 }
 
 /** Waits until `check` holds, or fails after `ms` with `what`. */

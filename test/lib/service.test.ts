@@ -173,6 +173,32 @@ describe('Service', () => {
     );
   });
 
+  it('writes the credential-forwarding and token-expiry choices into the config, and refuses * with credentials', () => {
+    const svc = new Service(stack(), 'shop');
+    const key = svc.addApi('k', {
+      path: '=/k',
+      auth: Auth.keyPair({ forwardAuthorization: true }),
+      backend: MockBackend.json({}),
+    });
+    const jwt = svc.addApi('j', {
+      path: '=/j',
+      auth: Auth.oauth2({ publicKeyPem: 'x', requireExp: false, forwardToken: true }),
+      backend: MockBackend.json({}),
+    });
+    const plain = svc.addApi('p', {
+      path: '=/p',
+      auth: Auth.oauth2({ publicKeyPem: 'x' }),
+      backend: MockBackend.json({}),
+    });
+    expect(key.toConfig().config.auth).toEqual({ type: 'keyPair', forwardAuthorization: true });
+    expect(jwt.toConfig().config.auth).toMatchObject({ verifier: { requireExp: false, forwardToken: true } });
+    // Defaults are the runtime's (exp required, nothing forwarded) and stay out of the document.
+    expect(plain.toConfig().config.auth).not.toHaveProperty('verifier.requireExp');
+    expect(() => Cors.custom({ allowOrigins: ['*'], allowCredentials: true })).toThrow(
+      'Cors: allowCredentials cannot be combined with allowOrigins ["*"]',
+    );
+  });
+
   it('writes the build context into the stack assets on a full synth', () => {
     const app = Testing.app();
     const s = new TerraformStack(app, 'full');

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../../model';
 import { GatewayError } from '../../../runtime/errors';
+import { compileHeaderPolicy } from '../../../runtime/headers';
 import type { HttpBackendHandler, Identity, RequestContext, RequestParams } from '../../../runtime/pipeline';
 import { api, gatewayConfig } from '../../helpers/config';
 import { tempDir } from '../../helpers/temp';
@@ -82,6 +83,7 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
       protocol: 'http',
       host: req.headers.host ?? '',
       rest: '',
+      headerPolicy: compileHeaderPolicy(theApi, config.service.limits),
       extraResponseHeaders: stages.cors,
       backendMs: undefined,
     };
