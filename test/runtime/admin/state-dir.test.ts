@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { GatewayConfig } from '../../../model';
 import { signRequest } from '../../../runtime/auth/sign';
+import { Gateway } from '../../../runtime/gateway';
 import { api, gatewayConfig, mock } from '../../helpers/config';
 import {
   admin,
@@ -240,6 +241,27 @@ describe('unused bundles', () => {
     await apply(g, gatewayConfig([api('x', '=/x', mock('1'))]));
     await apply(g, gatewayConfig([api('y', '=/y', mock('1'))]));
     expect((await admin(g, 'HEAD', `/v1/bundles/${early.sha256}`)).status).toBe(200);
+  });
+});
+
+describe('without an admin listener', () => {
+  it('the state directory is not used: the config file is the whole truth', async () => {
+    const first = await boot();
+    await applyAll(first);
+    await stop(first);
+    const gateway = Gateway.fromConfig(
+      { config: start(), file: join(dir, 'plain.json'), baseDir: dir },
+      { env: {}, stateDir, accessLog: null },
+    );
+    try {
+      const { http } = await gateway.listen();
+      const res = await request(`http://127.0.0.1:${http!.port}/one`);
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+      expect(events.events.map((e) => e.event)).not.toContain('state_loaded');
+    } finally {
+      await gateway.close();
+    }
   });
 });
 
