@@ -4,10 +4,18 @@
  * preconditions, function bundles and secrets.
  */
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { request } from 'undici';
-import { ADMIN_MAX_CONFIG_BYTES, type GatewayConfig } from '../../../model';
+import {
+  ADMIN_MAX_CONFIG_BYTES,
+  AdminErrorCode,
+  type AdminErrorCode as AdminErrorCodeName,
+  type GatewayConfig,
+} from '../../../model';
+import { ADMIN_ERROR_STATUS } from '../../../runtime/admin/failure';
 import { toApplied } from '../../../runtime/admin/applied-config';
 import { signRequest } from '../../../runtime/auth/sign';
 import { api, gatewayConfig, mock } from '../../helpers/config';
@@ -390,5 +398,14 @@ describe('the admin listener is its own', () => {
     expect(metrics).toContain('apigw_config_applies_total 1');
     expect(metrics).toContain('apigw_config_apply_failures_total 1');
     expect(metrics).toContain('apigw_config_generation 2');
+  });
+});
+
+describe('documentation', () => {
+  it('documents every admin error code with its status in the README', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const codes = AdminErrorCode.anyOf.map((s) => s.const as AdminErrorCodeName);
+    expect([...codes].sort()).toEqual(Object.keys(ADMIN_ERROR_STATUS).sort());
+    for (const code of codes) expect(readme).toContain(`| \`${code}\` | ${ADMIN_ERROR_STATUS[code]} |`);
   });
 });
