@@ -4,7 +4,8 @@
  * preconditions, function bundles and secrets.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import {
 import { ADMIN_ERROR_STATUS } from '../../../runtime/admin/failure';
 import { toApplied } from '../../../runtime/admin/applied-config';
 import { signRequest } from '../../../runtime/auth/sign';
+import { runGateway } from '../../../runtime/main';
 import { api, gatewayConfig, mock } from '../../helpers/config';
 import {
   TOKEN,
@@ -28,6 +30,7 @@ import {
   captureEvents,
   startAdminGateway,
   upload,
+  withAdmin,
   type AdminGateway,
 } from './harness';
 
@@ -188,6 +191,24 @@ describe('PUT /v1/config', () => {
     const text = Buffer.concat(chunks).toString();
     expect(text).toMatch(/^HTTP\/1.1 413/);
     expect(text).toContain('"code":"PayloadTooLarge"');
+  });
+
+  it('answers 413 for a chunked body that grows over the limit, and the gateway keeps serving', async () => {
+    const socket = connect(g.adminPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.write(
+      `PUT /v1/config HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    const piece = Buffer.alloc(1024 * 1024, 0x20);
+    for (let sent = 0; sent <= ADMIN_MAX_CONFIG_BYTES && !socket.destroyed; sent += piece.length) {
+      const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
+      if (!socket.write(frame)) await new Promise((r) => (socket.once('drain', r), socket.once('close', r)));
+    }
+    if (!socket.destroyed) await new Promise((r) => socket.once('close', r));
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1.1 413[^]*"code":"PayloadTooLarge"/);
+    expect((await admin(g, 'GET', '/v1/config')).status).toBe(200);
   });
 
   it('answers 405 with Allow for other methods and 404 for other paths', async () => {
@@ -398,6 +419,19 @@ describe('the admin listener is its own', () => {
     expect(metrics).toContain('apigw_config_applies_total 1');
     expect(metrics).toContain('apigw_config_apply_failures_total 1');
     expect(metrics).toContain('apigw_config_generation 2');
+  });
+});
+
+describe('the check command', () => {
+  it('validates a config with an admin listener without reading its token or any state', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'apigw-check-')), 'gateway.json');
+    writeFileSync(file, JSON.stringify(withAdmin(start())));
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await runGateway(['check', '--config', file, '--state-dir', '/nonexistent/state'], {})).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
   });
 });
 
