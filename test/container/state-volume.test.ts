@@ -11,8 +11,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { request } from 'undici';
 import { MockBackend, Service } from '../../lib';
-import type { GatewayConfig } from '../../model';
-import { toApplied } from '../../runtime/admin/applied-config';
+import { toAppliedConfig, type GatewayConfig } from '../../model';
 import { api, gatewayConfig, mock } from '../helpers/config';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
@@ -130,7 +129,7 @@ describeWithDocker('live applies in the gateway image, with the state on a named
       api('live', '=/live', mock('"applied live"')),
       api('fn', '=/fn', { type: 'scf', function: bundledTarget(code.sha256, 'hi'), responseIntegration: false }),
     ]);
-    const res = await admin(target(), 'PUT', '/v1/config', { config: toApplied(applied), secrets: {} });
+    const res = await admin(target(), 'PUT', '/v1/config', { config: toAppliedConfig(applied), secrets: {} });
     expect(res.status).toBe(200);
     expect(await get('/live')).toEqual({ status: 200, text: '"applied live"' });
     expect(await get('/fn')).toEqual({ status: 200, text: '"hi from a bundle"' });

@@ -13,11 +13,11 @@ import { request } from 'undici';
 import {
   ADMIN_MAX_CONFIG_BYTES,
   AdminErrorCode,
+  toAppliedConfig,
   type AdminErrorCode as AdminErrorCodeName,
   type GatewayConfig,
 } from '../../../model';
 import { ADMIN_ERROR_STATUS } from '../../../runtime/admin/failure';
-import { toApplied } from '../../../runtime/admin/applied-config';
 import { signRequest } from '../../../runtime/auth/sign';
 import { runGateway } from '../../../runtime/main';
 import { api, gatewayConfig, mock } from '../../helpers/config';
@@ -74,7 +74,7 @@ describe('authentication', () => {
   it('refuses an unauthenticated apply without reading it: nothing changes', async () => {
     const res = await request(`${g.adminBase}/v1/config`, {
       method: 'PUT',
-      body: JSON.stringify({ config: toApplied(withTwo()), secrets: {} }),
+      body: JSON.stringify({ config: toAppliedConfig(withTwo()), secrets: {} }),
     });
     expect(res.statusCode).toBe(401);
     await res.body.dump();
@@ -95,7 +95,7 @@ describe('GET /v1/config', () => {
     expect(res.body).toEqual({
       generation: 1,
       etag: res.headers.etag,
-      config: toApplied(start()),
+      config: toAppliedConfig(start()),
       secretDigests: {},
       bundles: [],
       source: 'started',
@@ -114,7 +114,7 @@ describe('PUT /v1/config', () => {
     expect(res.body.etag).not.toBe(before.body.etag);
     expect(await get('/two')).toEqual({ status: 200, text: '"two"' });
     const state = await admin(g, 'GET', '/v1/config');
-    expect(state.body).toMatchObject({ generation: 2, source: 'applied', config: toApplied(withTwo()) });
+    expect(state.body).toMatchObject({ generation: 2, source: 'applied', config: toAppliedConfig(withTwo()) });
   });
 
   it('applying the config that serves again changes nothing', async () => {
@@ -144,7 +144,7 @@ describe('PUT /v1/config', () => {
   });
 
   it('names schema problems by field, with tagged unions narrowed to the backend kind', async () => {
-    const applied = toApplied(withTwo()) as unknown as { apis: { backend: Record<string, unknown> }[] };
+    const applied = toAppliedConfig(withTwo()) as unknown as { apis: { backend: Record<string, unknown> }[] };
     delete applied.apis[1]!.backend.statusCode;
     const res = await admin(g, 'PUT', '/v1/config', { config: applied, secrets: {} });
     expect(res.status).toBe(422);
@@ -176,7 +176,7 @@ describe('PUT /v1/config', () => {
       message: expect.stringContaining('not JSON'),
     });
 
-    const noSecrets = await admin(g, 'PUT', '/v1/config', { config: toApplied(withTwo()) });
+    const noSecrets = await admin(g, 'PUT', '/v1/config', { config: toAppliedConfig(withTwo()) });
     expect(noSecrets.status).toBe(400);
     expect(noSecrets.body.issues).toEqual([{ field: '/', message: "must have required property 'secrets'" }]);
 
@@ -396,7 +396,7 @@ describe('the admin listener is its own', () => {
     const put = await request(`${g.base}/v1/config`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ config: toApplied(withTwo()), secrets: {} }),
+      body: JSON.stringify({ config: toAppliedConfig(withTwo()), secrets: {} }),
     });
     expect(put.statusCode).toBe(404);
     await put.body.dump();

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { ApiConfig, GatewayConfig } from '../../../model';
-import { toApplied } from '../../../runtime/admin/applied-config';
+import { toAppliedConfig, type ApiConfig, type GatewayConfig } from '../../../model';
 import { api, gatewayConfig, http, mock } from '../../helpers/config';
 import { echo, freePort, startBackend, type Backend } from '../../helpers/servers';
 import { TOKEN, admin, apply } from './harness';
@@ -156,7 +155,7 @@ it('applies 20 configs under continuous keep-alive load without a failed request
     for (let v = 1; v <= APPLIES; v++) {
       await new Promise((r) => setTimeout(r, 50));
       const started = process.hrtime.bigint();
-      const res = await apply(target, toApplied(config(port, adminPort, v)));
+      const res = await apply(target, toAppliedConfig(config(port, adminPort, v)));
       applyMs.push(Number(process.hrtime.bigint() - started) / 1e6);
       expect(res).toMatchObject({ status: 200, body: { generation: v + 1 } });
     }
