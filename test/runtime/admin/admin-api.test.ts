@@ -278,6 +278,12 @@ describe('function bundles', () => {
     expect((await admin(g, 'GET', '/v1/config')).body.bundles).toEqual([code.sha256]);
   });
 
+  it('stores a bundle uploaded twice at once exactly once', async () => {
+    const results = await Promise.all([upload(g, code), upload(g, code), upload(g, code)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect((await admin(g, 'GET', '/v1/config')).body.bundles).toEqual([code.sha256]);
+  });
+
   it('refuses an upload whose files hash to another name: 422 BundleInvalid, nothing stored', async () => {
     const other = bundle({ 'index.js': 'exports.x = 1;' });
     const res = await admin(g, 'PUT', `/v1/bundles/${other.sha256}`, code.upload);
