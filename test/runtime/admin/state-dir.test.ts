@@ -4,7 +4,7 @@
  * logged) in favour of the start config; SIGHUP does not undo applies; unused
  * bundles are removed.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -124,6 +124,32 @@ describe('restart with the same state directory', () => {
     const second = await boot(gatewayConfig([api('other', '=/other', mock('"other"'))]));
     expect((await get(second, '/new')).status).toBe(200);
     expect((await get(second, '/other')).status).toBe(404);
+  });
+});
+
+describe('a state directory that cannot be written', () => {
+  it('refuses the apply (500, nothing changed) and leaves the previous state whole on disk', async () => {
+    const g = await boot();
+    await applyAll(g);
+    const saved = readFileSync(join(stateDir, 'config.json'));
+    const secrets = readFileSync(join(stateDir, 'secrets.json'), 'utf8');
+    // config.json cannot be replaced: a non-empty folder stands in its place.
+    rmSync(join(stateDir, 'config.json'));
+    mkdirSync(join(stateDir, 'config.json', 'blocked'), { recursive: true });
+    const res = await apply(g, gatewayConfig([api('other', '=/other', mock('1'))]), { K_SECRET: 'new-secret' });
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ code: 'InternalError', message: expect.stringContaining('nothing changed') });
+    expect((await get(g, '/new')).status).toBe(200);
+    expect((await get(g, '/other')).status).toBe(404);
+    expect((await admin(g, 'GET', '/v1/config')).body.generation).toBe(2);
+    expect(readFileSync(join(stateDir, 'secrets.json'), 'utf8')).toBe(secrets);
+    await stop(g);
+
+    rmSync(join(stateDir, 'config.json'), { recursive: true });
+    writeFileSync(join(stateDir, 'config.json'), saved);
+    const again = await boot();
+    expect((await get(again, '/new')).status).toBe(200);
+    expect(events.events.map((e) => e.event)).not.toContain('state_refused');
   });
 });
 
