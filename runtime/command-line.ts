@@ -3,7 +3,7 @@
  * and `apigw check`), parsed with `node:util` parseArgs: one parser for both,
  * so the image and the CLI accept the same flags and refuse the same mistakes.
  *
- *   [serve] [FILE | --config FILE] [--port PORT] [--host ADDRESS]
+ *   [serve] [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]
  *   check [FILE | --config FILE]
  *   healthcheck [FILE | --config FILE] [--port PORT]
  *
@@ -26,12 +26,14 @@ export interface GatewayArgs {
   /** The config file: FILE, `--config`, `$APIGW_CONFIG`, then `config/gateway.json`. */
   readonly file: string;
   readonly http: ListenerOverride;
+  /** Where applied configs are kept (`--state-dir`, else `$APIGW_STATE_DIR`; empty means none). */
+  readonly stateDir: string | undefined;
 }
 
 const COMMANDS: readonly GatewayCommand[] = ['serve', 'check', 'healthcheck'];
 
 const SYNOPSIS: Record<GatewayCommand, string> = {
-  serve: 'serve [FILE | --config FILE] [--port PORT] [--host ADDRESS]',
+  serve: 'serve [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]',
   check: 'check [FILE | --config FILE]',
   healthcheck: 'healthcheck [FILE | --config FILE] [--port PORT]',
 };
@@ -46,6 +48,7 @@ const OPTIONS: Record<GatewayCommand, readonly string[]> = {
   serve: [
     '      --port PORT     listen on PORT instead of the HTTP listener port in FILE (0: any free port)',
     '      --host ADDRESS  bind ADDRESS instead of the HTTP listener host in FILE (for example 127.0.0.1)',
+    '      --state-dir DIR keep configs applied through the admin API in DIR (default: $APIGW_STATE_DIR)',
   ],
   check: [],
   healthcheck: ['      --port PORT     the port serve was started with, when it had --port'],
@@ -76,6 +79,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     config: { type: 'string', short: 'c' },
     port: { type: 'string' },
     host: { type: 'string' },
+    'state-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const rest = [...positionals];
@@ -84,7 +88,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const config = values.config as string | undefined;
   const portText = values.port as string | undefined;
   const host = values.host as string | undefined;
-  if (values.help) return { command, help: true, file: '', http: {} };
+  if (values.help) return { command, help: true, file: '', http: {}, stateDir: undefined };
   if (rest.length > 1) throw new Error(`unexpected argument "${rest[1]}"`);
   const positional = rest[0];
   if (positional !== undefined && config !== undefined && positional !== config) {
@@ -103,7 +107,11 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     if (host.trim() === '') throw new Error('--host needs an address, for example 127.0.0.1');
     http.host = host;
   }
-  return { command, help: false, file, http };
+  const stateDirFlag = values['state-dir'] as string | undefined;
+  if (command === 'healthcheck' && stateDirFlag !== undefined) throw new Error('--state-dir applies to serve');
+  // An empty APIGW_STATE_DIR means none.
+  const stateDir = stateDirFlag ?? (env.APIGW_STATE_DIR || undefined);
+  return { command, help: false, file, http, stateDir };
 }
 
 function parsePort(text: string): number {

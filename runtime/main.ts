@@ -2,13 +2,14 @@
  * The gateway process (the image's entry point, and `apigw serve`); the
  * command line is in `command-line.ts`:
  *
- *   gateway [serve] [FILE | --config FILE] [--port P] [--host A]   serve FILE
+ *   gateway [serve] [FILE | --config FILE] [--port P] [--host A] [--state-dir DIR]   serve FILE
  *   gateway check [FILE | --config FILE]     validate the config and exit (0 valid, 1 invalid)
  *   gateway healthcheck [--config F]         GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
  *
  * Exit 2 on a usage error (usage on stderr); `--help` prints it and exits 0.
- * Signals: SIGHUP reloads the config file (a bad file is refused and logged,
- * the running config keeps serving); SIGTERM and SIGINT drain and exit.
+ * Signals: SIGHUP reloads the config file while it serves, or recompiles the
+ * config applied through the admin API while that serves (a refused reload is
+ * logged and the running config keeps serving); SIGTERM and SIGINT drain and exit.
  */
 import { request } from 'node:http';
 import { logEvent } from './access-log';
@@ -53,7 +54,7 @@ export async function runGateway(
 
   let gateway: Gateway;
   try {
-    gateway = await Gateway.fromFile(file, { env, http: args.http });
+    gateway = await Gateway.fromFile(file, { env, http: args.http, stateDir: args.stateDir });
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else logEvent('start_failed', { reason: (err as Error).message });
@@ -71,6 +72,9 @@ export async function runGateway(
     apis: gateway.config.config.apis.length,
     http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
     https: addresses.https && `${addresses.https.address}:${addresses.https.port}`,
+    admin: addresses.admin && `${addresses.admin.address}:${addresses.admin.port}`,
+    stateDir: args.stateDir,
+    generation: gateway.metrics.generation,
   });
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {

@@ -1,7 +1,8 @@
 /**
  * `apigw serve` and `apigw check`: the runtime, from the CLI, with the
- * runtime's own command line (`runtime/command-line.ts`). Under npm or npx,
- * `serve` also stops when npm does (see `npm-parent.ts`).
+ * runtime's own command line (`runtime/command-line.ts`: `--config`,
+ * `--state-dir`, `--port`, `--host`). Under npm or npx, `serve` also stops
+ * when npm does (see `npm-parent.ts`).
  */
 import { runGateway } from '../../runtime/main';
 import type { Command } from '../command';

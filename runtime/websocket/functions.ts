@@ -18,7 +18,8 @@ import type { WebSocketProxy } from './proxy';
 import { rejectUpgrade } from './raw-response';
 
 export interface WebSocketFunctionEnv {
-  readonly invoker: FunctionInvoker;
+  /** Only `invoke`: the compiler may hand a connection one that follows config changes. */
+  readonly invoker: Pick<FunctionInvoker, 'invoke'>;
   readonly registry: ConnectionRegistry;
 }
 
