@@ -5,6 +5,7 @@
  */
 import safeRegex from 'safe-regex2';
 import { pathParamNames } from './path-syntax';
+import type { AppliedConfig } from './admin';
 import type { ApiConfig, GatewayConfig, ParamType, Parameter } from './schema';
 
 /** One problem in a config document; `field` is a JSON pointer into the document. */
@@ -79,6 +80,17 @@ export function checkOrigin(origin: string, schemes: readonly string[]): string 
 
 /** Every rule beyond the schema, over a whole document. The document must already match the schema. */
 export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
+  const issues = checkAppliedConfigRules(config);
+  checkStartBound(config, (field, message) => issues.push({ field, message }));
+  return issues;
+}
+
+/**
+ * The rules over the live part of a config (what the admin API applies):
+ * everything but the listeners and the admin listener, which are bound at
+ * start. The document must already match the schema.
+ */
+export function checkAppliedConfigRules(config: AppliedConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (field: string, message: string): void => {
     issues.push({ field, message });
@@ -222,7 +234,7 @@ function checkBackend(api: ApiConfig, at: string, add: Add): void {
     add(`${bat}/body`, 'body is flagged base64 but is not valid base64');
 }
 
-function checkAuth(api: ApiConfig, at: string, add: Add, config: GatewayConfig): void {
+function checkAuth(api: ApiConfig, at: string, add: Add, config: AppliedConfig): void {
   const { auth } = api;
   if (auth.type === 'keyPair') {
     const covered = config.service.usagePlans.some((plan) => !plan.apis || plan.apis.includes(api.name));
@@ -246,7 +258,8 @@ function checkAuth(api: ApiConfig, at: string, add: Add, config: GatewayConfig):
   }
 }
 
-function checkService(config: GatewayConfig, add: Add): void {
+/** Listeners and the admin listener: bound at start, so only a full config document has them. */
+function checkStartBound(config: GatewayConfig, add: Add): void {
   const { service } = config;
   const { http, https } = service.listeners;
   if (!http && !https) add('/service/listeners', 'a service needs an HTTP or an HTTPS listener');
@@ -262,6 +275,10 @@ function checkService(config: GatewayConfig, add: Add): void {
     !https.certificates.some((c) => c.domains.includes(https.defaultDomain as string))
   )
     add('/service/listeners/https/defaultDomain', `no certificate serves the default domain "${https.defaultDomain}"`);
+}
+
+function checkService(config: AppliedConfig, add: Add): void {
+  const { service } = config;
   if (service.metricsPath !== undefined && service.metricsPath === service.healthPath)
     add('/service/metricsPath', 'the metrics path must differ from the health path');
 

@@ -2,45 +2,73 @@
  * Validates a gateway config document: the JSON Schema (compiled once, all
  * errors) and then the rules of `rules.ts`. The runtime refuses to start on a
  * document this rejects, and the constructs refuse to synthesize it.
+ * `validateAppliedConfig` does the same for the live part of a config (what
+ * the admin API applies and the Terraform provider plans).
  */
 import Ajv, { type ErrorObject } from 'ajv';
-import { checkConfigRules, type ConfigIssue } from './rules';
+import type { TSchema } from '@sinclair/typebox';
+import { AppliedConfig } from './admin';
+import { checkAppliedConfigRules, checkConfigRules, type ConfigIssue } from './rules';
 import { GatewayConfig } from './schema';
 
-export type ValidationResult =
-  | { readonly ok: true; readonly config: GatewayConfig; readonly issues: readonly [] }
+export type ValidationResult<T = GatewayConfig> =
+  | { readonly ok: true; readonly config: T; readonly issues: readonly [] }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
+type Validator = ReturnType<Ajv['compile']>;
+const compiled = new Map<TSchema, Validator>();
+let ajv: Ajv | undefined;
 
-function schemaValidator(): ReturnType<Ajv['compile']> {
+function schemaValidator(schema: TSchema): Validator {
   // Compiled on first use, not at import: the CLI's other commands should not pay for it.
-  compiled ??= new Ajv({
-    allErrors: true,
-    strict: true,
-    allowUnionTypes: true,
-    // The validator runs once per config load; optimising its code costs more start-up time (~50 ms) than it saves.
-    code: { optimize: false },
-  }).compile(GatewayConfig);
-  return compiled;
+  let validate = compiled.get(schema);
+  if (!validate) {
+    ajv ??= new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      // The validator runs once per config load; optimising its code costs more start-up time (~50 ms) than it saves.
+      code: { optimize: false },
+    });
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
 }
 
 /** Validates an unknown value as a gateway config document. */
 export function validateConfig(doc: unknown): ValidationResult {
-  const validate = schemaValidator();
-  if (!validate(doc)) {
-    const issues = narrowUnions(validate.errors ?? []).map((e) => ({
-      field: e.instancePath || '/',
-      message:
-        e.keyword === 'additionalProperties'
-          ? `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : (e.message ?? 'is invalid'),
-    }));
-    return { ok: false, issues: dedupe(issues) };
-  }
-  const config = doc as GatewayConfig;
-  const issues = checkConfigRules(config);
+  return validateWith(GatewayConfig, doc, checkConfigRules);
+}
+
+/** Validates an unknown value as an applied config (the config without its start-bound listeners). */
+export function validateAppliedConfig(doc: unknown): ValidationResult<AppliedConfig> {
+  return validateWith(AppliedConfig, doc, checkAppliedConfigRules);
+}
+
+/** Schema issues only (no rules): for a document with parts not known yet. */
+export function schemaIssues(schema: TSchema, doc: unknown): ConfigIssue[] {
+  const validate = schemaValidator(schema);
+  return validate(doc) ? [] : issuesOf(validate.errors ?? []);
+}
+
+function validateWith<T>(schema: TSchema, doc: unknown, rules: (config: T) => ConfigIssue[]): ValidationResult<T> {
+  const schemaProblems = schemaIssues(schema, doc);
+  if (schemaProblems.length > 0) return { ok: false, issues: schemaProblems };
+  const config = doc as T;
+  const issues = rules(config);
   return issues.length === 0 ? { ok: true, config, issues: [] } : { ok: false, issues };
+}
+
+function issuesOf(errors: ErrorObject[]): ConfigIssue[] {
+  const issues = narrowUnions(errors).map((e) => ({
+    field: e.instancePath || '/',
+    message:
+      e.keyword === 'additionalProperties'
+        ? `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+        : (e.message ?? 'is invalid'),
+  }));
+  return dedupe(issues);
 }
 
 /** One line per issue, for logs and CLI output. */
