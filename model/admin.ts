@@ -11,7 +11,14 @@
  *   PUT    /v1/config            ApplyRequest → 200 ApplyResult; 409 ConfigConflict; 422 ConfigInvalid / BundleMissing
  *   DELETE /v1/config            back to the config the gateway started with → 200 ApplyResult
  *   HEAD   /v1/bundles/<sha256>  200 stored, 404 not stored
- *   PUT    /v1/bundles/<sha256>  BundleUpload → 200; 422 BundleInvalid (hash or path wrong)
+ *   PUT    /v1/bundles/<sha256>  BundleUpload → 200 BundleResult; 422 BundleInvalid (hash or path wrong)
+ *
+ * Bodies over ADMIN_MAX_CONFIG_BYTES / ADMIN_MAX_BUNDLE_BYTES are 413
+ * PayloadTooLarge, malformed JSON or a body of the wrong shape 400
+ * BadRequest, a failure of the gateway itself 500 InternalError (nothing
+ * changed). A bundle answered 200 by HEAD or PUT is kept at least
+ * ADMIN_BUNDLE_KEEP_MS (15 minutes) even when no config uses it, so upload-then-apply cannot race the removal of
+ * unused bundles.
  *
  * A PUT/DELETE of the config may carry `If-Match: <etag>`: when the gateway's
  * current ETag differs, nothing changes and the answer is 409 (concurrent
@@ -28,12 +35,24 @@
  * PUT /v1/bundles/<sha256>; BundleMissing otherwise) and keeps `dir` only as
  * given, so GET returns the document exactly as applied.
  */
+import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Api, Service } from './schema';
 
 export const ADMIN_PREFIX = '/v1';
 export const ADMIN_CONFIG_PATH = `${ADMIN_PREFIX}/config`;
 export const ADMIN_BUNDLES_PATH = `${ADMIN_PREFIX}/bundles/`;
+
+/** Largest body of PUT /v1/config (413 PayloadTooLarge beyond it). */
+export const ADMIN_MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+/** Largest body of PUT /v1/bundles/<sha256>, base64 included (413 PayloadTooLarge beyond it). */
+export const ADMIN_MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+/** Most files in one bundle (BundleInvalid beyond it). */
+export const ADMIN_MAX_BUNDLE_FILES = 10_000;
+/** An unused bundle answered 200 by HEAD or PUT is kept at least this long (see above). */
+export const ADMIN_BUNDLE_KEEP_MS = 15 * 60 * 1000;
+/** Shortest admin token the gateway starts with: a short one could be guessed. */
+export const ADMIN_TOKEN_MIN_LENGTH = 16;
 
 /** Fields of `service` bound at start; an applied config never carries them. */
 export const START_BOUND_SERVICE_FIELDS = ['listeners', 'admin'] as const;
@@ -91,6 +110,9 @@ export const ConfigState = Type.Object(
   { additionalProperties: false },
 );
 
+/** The answer to PUT /v1/bundles/<sha256>. */
+export const BundleResult = Type.Object({ sha256: Sha256 }, { additionalProperties: false });
+
 export const BundleUpload = Type.Object(
   {
     files: Type.Array(
@@ -123,6 +145,8 @@ export const AdminErrorCode = Type.Union([
   Type.Literal('BundleMissing'),
   /** An uploaded bundle's files do not hash to its name, or a path is unsafe. */
   Type.Literal('BundleInvalid'),
+  /** The gateway failed (for example it could not write its state directory); nothing changed. */
+  Type.Literal('InternalError'),
 ]);
 
 export const AdminError = Type.Object(
@@ -142,5 +166,15 @@ export type ApplyRequest = Static<typeof ApplyRequest>;
 export type ApplyResult = Static<typeof ApplyResult>;
 export type ConfigState = Static<typeof ConfigState>;
 export type BundleUpload = Static<typeof BundleUpload>;
+export type BundleResult = Static<typeof BundleResult>;
 export type AdminErrorCode = Static<typeof AdminErrorCode>;
 export type AdminError = Static<typeof AdminError>;
+
+/**
+ * The digest `ConfigState.secretDigests` shows for a secret value: hex
+ * HMAC-SHA256 keyed with the admin token. A client holding the token and the
+ * value computes the same digest to see drift; the value itself is never returned.
+ */
+export function secretDigest(adminToken: string, value: string): string {
+  return createHmac('sha256', adminToken).update(value).digest('hex');
+}

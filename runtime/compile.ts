@@ -5,9 +5,11 @@
  * load, so a bad config never replaces a working one.
  */
 import { Agent } from 'undici';
-import type { ApiConfig } from '../model';
+import type { ApiConfig, BundledFunctionSource, FunctionTarget, WebSocketFunctionBackendConfig } from '../model';
 import { createAuthenticator } from './auth';
+import { usagePlansOf, type UsageCounters } from './auth/usage-plans';
 import { createBackend } from './backends';
+import { Errors, GatewayError } from './errors';
 import { FunctionInvoker } from './functions/invoker';
 import type { LoadedConfig } from './config-loader';
 import { compileCors, type CorsPolicy } from './cors';
@@ -34,12 +36,21 @@ export interface CompiledGateway {
   readonly loaded: LoadedConfig;
   readonly router: Router;
   readonly apis: ReadonlyMap<ApiConfig, CompiledApi>;
+  /** The same APIs by name (names are unique). */
+  readonly apisByName: ReadonlyMap<string, CompiledApi>;
   readonly agent: Agent;
   /** Function workers and remote invocation, shared with WebSocket function APIs. */
   readonly invoker: FunctionInvoker;
   /** Token of the connections endpoint, when configured. */
   readonly adminToken: string | undefined;
-  /** Frees pools and workers once no request uses this generation any more. */
+  /** WebSocket connections opened through this generation and still open. */
+  webSocketConnections(): number;
+  /**
+   * Frees pools and workers once no request uses this generation any more.
+   * Open WebSocket connections stay open: a config change never drops them.
+   */
+  retire(): Promise<void>;
+  /** Shutdown: `retire`, and open WebSocket connections are closed with 1001. */
   close(): Promise<void>;
 }
 
@@ -48,6 +59,27 @@ export interface CompileOptions {
   readonly debug: boolean;
   /** Function-served WebSocket connections; outlives config generations. */
   readonly registry: ConnectionRegistry;
+  /** Usage-plan counters; outlive config generations (see usage-plans.ts). */
+  readonly usageCounters?: UsageCounters;
+  /** Where bundled function code is: the bundle store, for a live-applied config. Default: `dir` from `baseDir`. */
+  readonly codeDir?: (source: BundledFunctionSource) => string;
+  /**
+   * The generation the gateway serves now. Function-served WebSocket
+   * connections run the functions of their API in it, so a connection opened
+   * before a config change runs the new code rather than a retired
+   * generation's stopped workers.
+   */
+  readonly current?: () => CompiledGateway;
+}
+
+/** A config that validates but cannot be compiled; `field` points at the part that failed. */
+export class CompileError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function compileGateway(loaded: LoadedConfig, options: CompileOptions): CompiledGateway {
@@ -60,50 +92,133 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
     headersTimeout: 0,
     bodyTimeout: 0,
   });
-  const invoker = new FunctionInvoker({ baseDir, dispatcher: agent });
+  const invoker = new FunctionInvoker({ baseDir, dispatcher: agent, codeDir: options.codeDir });
   const registry = options.registry;
   const apis = new Map<ApiConfig, CompiledApi>();
+  const apisByName = new Map<string, CompiledApi>();
+  const open = { count: 0 };
+  // The authenticators of this generation count on the gateway's counters.
+  usagePlansOf(config, options.usageCounters);
+  let adminToken: string | undefined;
   try {
-    for (const api of config.apis) {
-      apis.set(api, {
-        api,
-        params: compileParams(api),
-        auth: createAuthenticator(api, config, { baseDir, env: options.env }),
-        cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
-        backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
-        ws: createUpgradeHandler(api, { invoker, config, registry }),
-      });
+    config.apis.forEach((api, i) => {
+      let compiled: CompiledApi;
+      try {
+        compiled = {
+          api,
+          params: compileParams(api),
+          auth: createAuthenticator(api, config, { baseDir, env: options.env }),
+          cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
+          backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
+          ws: counted(createUpgradeHandler(api, { invoker, config, registry }, options.current), open),
+        };
+      } catch (err) {
+        throw new CompileError(`/apis/${i}`, (err as Error).message);
+      }
+      apis.set(api, compiled);
+      apisByName.set(api.name, compiled);
+    });
+    if (config.service.connectionsAdminToken) {
+      try {
+        adminToken = readSecret(config.service.connectionsAdminToken, baseDir, options.env);
+      } catch (err) {
+        throw new CompileError('/service/connectionsAdminToken', (err as Error).message);
+      }
     }
   } catch (err) {
-    void closeAll(apis, agent, invoker);
+    void freeAll(apis, agent, invoker);
     throw err;
   }
-  const adminToken = config.service.connectionsAdminToken
-    ? readSecret(config.service.connectionsAdminToken, baseDir, options.env)
-    : undefined;
+  let retiring: Promise<void> | undefined;
+  const retire = (): Promise<void> => (retiring ??= freeAll(apis, agent, invoker));
   return {
     loaded,
     adminToken,
     router: new Router(config.apis),
     apis,
+    apisByName,
     agent,
     invoker,
-    close: () => closeAll(apis, agent, invoker),
+    webSocketConnections: () => open.count,
+    retire,
+    close: async () => {
+      await Promise.allSettled([...apis.values()].map((a) => a.ws?.close()));
+      await retire();
+    },
   };
 }
 
-async function closeAll(apis: Map<ApiConfig, CompiledApi>, agent: Agent, invoker: FunctionInvoker): Promise<void> {
-  await Promise.allSettled([...apis.values()].flatMap((a) => [a.backend?.close(), a.ws?.close()]));
+/** Frees backends' pools, function workers and the connection pool; WebSocket connections are left alone. */
+async function freeAll(apis: Map<ApiConfig, CompiledApi>, agent: Agent, invoker: FunctionInvoker): Promise<void> {
+  await Promise.allSettled([...apis.values()].map((a) => a.backend?.close()));
   await invoker.close();
   await agent.close();
 }
 
-function createUpgradeHandler(api: ApiConfig, env: WebSocketFunctionEnv): WebSocketProxy | undefined {
+/** Counts the connections an upgrade handler opens, until each one closes. */
+function counted(ws: WebSocketProxy | undefined, open: { count: number }): WebSocketProxy | undefined {
+  if (!ws) return undefined;
+  return {
+    handle(input) {
+      ws.handle({
+        ...input,
+        answered: (status, failure) => {
+          if (status === 101) {
+            open.count++;
+            input.socket.once('close', () => open.count--);
+          }
+          input.answered(status, failure);
+        },
+      });
+    },
+    close: () => ws.close(),
+  };
+}
+
+function createUpgradeHandler(
+  api: ApiConfig,
+  env: WebSocketFunctionEnv & { readonly invoker: FunctionInvoker },
+  current: (() => CompiledGateway) | undefined,
+): WebSocketProxy | undefined {
   const b = api.backend;
   if (b.type === 'websocket') return createWebSocketProxy(b);
   if (b.type === 'websocketFunctions') {
     for (const t of [b.register, b.transfer, b.cleanup]) if (t) env.invoker.register(t);
-    return createWebSocketFunctions(api.frontend.path, b, env);
+    return createWebSocketFunctions(api.frontend.path, b, current ? followLive(api, b, env, current) : env);
   }
   return undefined;
+}
+
+/**
+ * What a function-served WebSocket connection invokes: its own targets while
+ * its generation serves; after a config change, the same API's targets in the
+ * generation being served (the service's name and stage too). When the API is
+ * gone, or no longer served by functions, a message fails and the connection
+ * closes with 1011.
+ */
+function followLive(
+  api: ApiConfig,
+  own: WebSocketFunctionBackendConfig,
+  env: WebSocketFunctionEnv & { readonly invoker: FunctionInvoker },
+  current: () => CompiledGateway,
+): WebSocketFunctionEnv {
+  const removed = (): Promise<never> =>
+    Promise.reject(new GatewayError(Errors.ServiceUnavailable, `API ${api.name} was removed by a config change`));
+  return {
+    registry: env.registry,
+    get config() {
+      return current().loaded.config;
+    },
+    invoker: {
+      // HOT PATH: every message of a function-served connection.
+      invoke(target: FunctionTarget, event: unknown, requestId?: string): Promise<unknown> {
+        const gw = current();
+        if (gw.apis.has(api)) return env.invoker.invoke(target, event, requestId);
+        const live = gw.apisByName.get(api.name)?.api.backend;
+        if (live?.type !== 'websocketFunctions') return removed();
+        const next = target === own.transfer ? live.transfer : target === own.cleanup ? live.cleanup : live.register;
+        return next ? gw.invoker.invoke(next, event, requestId) : removed();
+      },
+    },
+  };
 }

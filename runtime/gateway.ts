@@ -2,10 +2,11 @@
  * One gateway process: its listeners, the config generation it serves, reload
  * and graceful shutdown.
  *
- * Reload compiles the new config completely before swapping it in; a config
- * that fails to load or compile leaves the running one untouched. Requests in
- * flight finish on the generation they started with, which is closed once
- * they are done.
+ * Reload and live applies (runtime/admin/) compile the new config completely
+ * before swapping it in; a config that fails to load or compile leaves the
+ * running one untouched. Requests in flight finish on the generation they
+ * started with, which retires once they are done; open WebSocket connections
+ * stay open across the swap.
  */
 import {
   STATUS_CODES,
@@ -20,7 +21,11 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Errors, GatewayError, errorBody, sendError } from './errors';
 import type { LimitsConfig } from '../model';
-import { AccessLog, logEvent, type LogSink } from './access-log';
+import { AccessLog, type LogSink } from './access-log';
+import { AdminServer } from './admin/server';
+import { LiveConfig } from './admin/live-config';
+import { readAdminToken } from './admin/token';
+import { UsageCounters } from './auth/usage-plans';
 import { compileGateway, type CompiledGateway } from './compile';
 import { loadConfigFile, type LoadedConfig } from './config-loader';
 import { handleRequest, type HandlerState } from './handler';
@@ -29,6 +34,9 @@ import { Metrics } from './metrics';
 import { createTlsPolicy } from './tls';
 import { ConnectionRegistry } from './websocket/connections';
 import { createServer as createHttpsServer } from 'node:https';
+import { ADMIN_BUNDLE_KEEP_MS, type ApplyRequest, type ApplyResult } from '../model';
+import { RetiredGenerations } from './retired-generations';
+import { applyServerLimits } from './server-limits';
 
 export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -36,6 +44,14 @@ export interface GatewayOptions {
   readonly accessLog?: LogSink | null;
   /** Show function error stacks to clients. Default: APIGW_DEBUG=1. */
   readonly debug?: boolean;
+  /**
+   * State directory: applied configs, their secrets and function bundles
+   * survive a restart there (`serve --state-dir`, APIGW_STATE_DIR). Without
+   * it, applies live in memory only.
+   */
+  readonly stateDir?: string;
+  /** How long an unused function bundle is kept after its last upload or HEAD. Default: ADMIN_BUNDLE_KEEP_MS. */
+  readonly bundleKeepMs?: number;
 }
 
 export class Gateway {
@@ -44,13 +60,15 @@ export class Gateway {
   private readonly sockets = new Set<Socket>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly debug: boolean;
+  private readonly registry = new ConnectionRegistry();
+  private readonly usageCounters = new UsageCounters();
+  private readonly retired = new RetiredGenerations();
+  /** The served config and how it changes: applies, reverts, reloads, the state directory. */
+  readonly live: LiveConfig;
+  private readonly admin: AdminServer | undefined;
   private closing: Promise<void> | undefined;
 
-  private constructor(
-    compiled: CompiledGateway,
-    private readonly registry: ConnectionRegistry,
-    options: GatewayOptions,
-  ) {
+  private constructor(start: LoadedConfig, options: GatewayOptions) {
     this.env = options.env ?? process.env;
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
     const sink =
@@ -59,16 +77,38 @@ export class Gateway {
         : this.env.APIGW_ACCESS_LOG === 'off'
           ? undefined
           : (t: string) => process.stdout.write(t);
-    const https = compiled.loaded.config.service.listeners.https;
+    const adminListener = start.config.service.admin;
+    const token = adminListener ? readAdminToken(adminListener, start.baseDir, this.env) : undefined;
+    const metrics = new Metrics();
+    this.live = new LiveConfig(
+      start,
+      {
+        compile: (loaded, env, codeDir) =>
+          compileGateway(loaded, {
+            env,
+            debug: this.debug,
+            registry: this.registry,
+            usageCounters: this.usageCounters,
+            codeDir,
+            current: () => this.state.current,
+          }),
+        swap: (next, generation) => this.swap(next, generation),
+        metrics,
+      },
+      { env: this.env, stateDir: options.stateDir, token, bundleKeepMs: options.bundleKeepMs ?? ADMIN_BUNDLE_KEEP_MS },
+    );
+    const compiled = this.live.open();
+    const https = start.config.service.listeners.https;
     this.state = {
       current: compiled,
-      tls: https ? createTlsPolicy(https, compiled.loaded.baseDir, this.env) : undefined,
+      tls: https ? createTlsPolicy(https, start.baseDir, this.env) : undefined,
       draining: false,
-      registry,
+      registry: this.registry,
       log: new AccessLog(sink),
-      metrics: new Metrics(),
+      metrics,
     };
-    this.state.metrics.generation = 1;
+    this.state.metrics.generation = this.live.currentGeneration;
+    if (adminListener && token !== undefined) this.admin = new AdminServer(this.live, token, adminListener);
   }
 
   /** Loads and compiles a config file; throws (naming every bad field) without listening when it is invalid. */
@@ -76,11 +116,9 @@ export class Gateway {
     return Gateway.fromConfig(await loadConfigFile(file), options);
   }
 
+  /** `loaded` is the start config; with a state directory holding an applied config, that one serves. */
   static fromConfig(loaded: LoadedConfig, options: GatewayOptions = {}): Gateway {
-    const env = options.env ?? process.env;
-    const registry = new ConnectionRegistry();
-    const compiled = compileGateway(loaded, { env, debug: options.debug ?? env.APIGW_DEBUG === '1', registry });
-    return new Gateway(compiled, registry, options);
+    return new Gateway(loaded, options);
   }
 
   get config(): LoadedConfig {
@@ -91,10 +129,10 @@ export class Gateway {
     return this.state.metrics;
   }
 
-  /** Starts the configured listeners; resolves with their bound addresses. */
-  async listen(): Promise<{ http?: AddressInfo; https?: AddressInfo }> {
+  /** Starts the configured listeners (and the admin listener, when configured); resolves with their bound addresses. */
+  async listen(): Promise<{ http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }> {
     const { listeners, limits } = this.config.config.service;
-    const out: { http?: AddressInfo; https?: AddressInfo } = {};
+    const out: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo } = {};
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this.state, req, res);
     if (listeners.http) {
       const server = createHttpServer(serverOptions(limits), onRequest);
@@ -106,6 +144,7 @@ export class Gateway {
       server.on('tlsClientError', (_err, socket) => socket.destroy());
       out.https = await this.start(server, listeners.https.port, listeners.https.host);
     }
+    if (this.admin) out.admin = await this.admin.listen();
     return out;
   }
 
@@ -142,29 +181,29 @@ export class Gateway {
   }
 
   /**
-   * Replaces the served config with the file's. Resolves true when the new
-   * config serves; false (with the reason logged) when it was refused.
+   * SIGHUP: re-reads the file while the start config serves; recompiles the
+   * applied config while one serves (see LiveConfig.reload). Resolves true
+   * when the new generation serves; false (with the reason logged) when refused.
    */
-  async reload(file = this.config.file): Promise<boolean> {
-    let next: CompiledGateway;
-    try {
-      const loaded = await loadConfigFile(file);
-      const problem = listenerChange(this.config, loaded);
-      if (problem) throw new Error(problem);
-      next = compileGateway(loaded, { env: this.env, debug: this.debug, registry: this.registry });
-    } catch (err) {
-      this.state.metrics.reloadFailures++;
-      logEvent('reload_refused', { file, reason: (err as Error).message });
-      return false;
-    }
+  reload(file?: string): Promise<boolean> {
+    return this.live.reload(file);
+  }
+
+  /** Applies a config live, as PUT /v1/config does; rejects with an AdminFailure and changes nothing when refused. */
+  apply(request: ApplyRequest, ifMatch?: string): Promise<ApplyResult> {
+    return this.live.apply(request, ifMatch);
+  }
+
+  /** Serves `next` from now on; the generation it replaces retires after the grace period. */
+  private swap(next: CompiledGateway, generation: number): void {
     const previous = this.state.current;
     this.state.current = next;
-    this.state.metrics.reloads++;
-    this.state.metrics.generation++;
-    logEvent('reloaded', { file, apis: next.loaded.config.apis.length, generation: this.state.metrics.generation });
+    this.state.metrics.generation = generation;
+    const { limits, usagePlans } = next.loaded.config.service;
+    for (const server of this.servers) applyServerLimits(server, limits);
+    this.usageCounters.keepPlans(new Set(usagePlans.map((p) => p.name)));
     // Requests already on the old generation keep its pools; give them the grace period.
-    setTimeout(() => void previous.close(), next.loaded.config.service.limits.shutdownGraceMs).unref();
-    return true;
+    this.retired.retire(previous, limits.shutdownGraceMs);
   }
 
   /**
@@ -179,7 +218,10 @@ export class Gateway {
 
   private async doClose(): Promise<void> {
     this.state.draining = true;
+    await this.admin?.close();
+    await this.live.close();
     void Promise.allSettled([...this.state.current.apis.values()].map((a) => a.ws?.close()));
+    void this.retired.closeAll();
     const grace = this.config.config.service.limits.shutdownGraceMs;
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.servers) s.closeIdleConnections();
@@ -203,13 +245,6 @@ function serverOptions(limits: LimitsConfig): ServerOptions {
     // Node checks the two timeouts above only this often (default 30 s): check often enough to honour them.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
   };
-}
-
-/** Listeners are bound once; a reload cannot move them (restart the container instead). */
-function listenerChange(a: LoadedConfig, b: LoadedConfig): string | undefined {
-  const before = JSON.stringify(a.config.service.listeners);
-  const after = JSON.stringify(b.config.service.listeners);
-  return before === after ? undefined : 'listeners changed; restart the gateway to apply listener changes';
 }
 
 /** Malformed requests Node's parser rejects: answer with the catalogue's JSON where the socket allows. */

@@ -1,12 +1,14 @@
 /**
  * The gateway process (the image's entry point, and `apigw serve`):
  *
- *   gateway [serve] [--config FILE]   serve; FILE defaults to $APIGW_CONFIG, then ./config/gateway.json
+ *   gateway [serve] [--config FILE] [--state-dir DIR]   serve; FILE defaults to $APIGW_CONFIG, then
+ *                                     ./config/gateway.json; DIR (applied configs) to $APIGW_STATE_DIR
  *   gateway check [--config FILE]     validate the config and exit (0 valid, 1 invalid)
  *   gateway healthcheck [--config F]  GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
  *
- * Signals: SIGHUP reloads the config file (a bad file is refused and logged,
- * the running config keeps serving); SIGTERM and SIGINT drain and exit.
+ * Signals: SIGHUP reloads the config file while it serves, or recompiles the
+ * config applied through the admin API while that serves (a refused reload is
+ * logged and the running config keeps serving); SIGTERM and SIGINT drain and exit.
  */
 import { request } from 'node:http';
 import { logEvent } from './access-log';
@@ -16,8 +18,13 @@ import { Gateway } from './gateway';
 export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const args = [...argv];
   const command = args[0] && !args[0].startsWith('-') ? (args.shift() as string) : 'serve';
-  const i = args.indexOf('--config');
-  const file = (i >= 0 ? args[i + 1] : undefined) ?? env.APIGW_CONFIG ?? 'config/gateway.json';
+  const option = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const file = option('--config') ?? env.APIGW_CONFIG ?? 'config/gateway.json';
+  // An empty APIGW_STATE_DIR means none.
+  const stateDir = option('--state-dir') ?? (env.APIGW_STATE_DIR || undefined);
 
   if (command === 'check') {
     try {
@@ -37,7 +44,7 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
 
   let gateway: Gateway;
   try {
-    gateway = await Gateway.fromFile(file, { env });
+    gateway = await Gateway.fromFile(file, { env, stateDir });
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else logEvent('start_failed', { reason: (err as Error).message });
@@ -49,6 +56,9 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
     apis: gateway.config.config.apis.length,
     http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
     https: addresses.https && `${addresses.https.address}:${addresses.https.port}`,
+    admin: addresses.admin && `${addresses.admin.address}:${addresses.admin.port}`,
+    stateDir,
+    generation: gateway.metrics.generation,
   });
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {

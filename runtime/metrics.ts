@@ -24,6 +24,10 @@ export class Metrics {
   inFlight = 0;
   reloads = 0;
   reloadFailures = 0;
+  /** Configs applied (or reverted) through the admin API. */
+  applies = 0;
+  /** Admin applies that changed nothing: refused (409, 422) or failed (500). */
+  applyFailures = 0;
   generation = 0;
 
   private series(api: string | null): ApiSeries {
@@ -109,6 +113,10 @@ export class Metrics {
     out.push(`apigw_config_reloads_total ${this.reloads}`);
     help('apigw_config_reload_failures_total', 'counter', 'Rejected config reloads.');
     out.push(`apigw_config_reload_failures_total ${this.reloadFailures}`);
+    help('apigw_config_applies_total', 'counter', 'Configs applied or reverted through the admin API.');
+    out.push(`apigw_config_applies_total ${this.applies}`);
+    help('apigw_config_apply_failures_total', 'counter', 'Admin applies refused (409, 422) or failed (500).');
+    out.push(`apigw_config_apply_failures_total ${this.applyFailures}`);
     help('apigw_config_generation', 'gauge', 'Config generation being served.');
     out.push(`apigw_config_generation ${this.generation}`);
     return out.join('\n') + '\n';

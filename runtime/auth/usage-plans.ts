@@ -1,7 +1,9 @@
 /**
  * Usage plans: which key pairs may call which APIs, with per-key rate limits
  * and quotas. Counters live in this gateway process: limits are per instance
- * (N replicas admit up to N times the rate), and a reload starts them afresh.
+ * (N replicas admit up to N times the rate). They are keyed by plan name and
+ * key id and belong to the gateway, not to a config generation, so a reload or
+ * a live apply keeps them (a restart starts them afresh).
  */
 import type { GatewayConfig, UsagePlanConfig } from '../../model';
 import { Errors, GatewayError } from '../errors';
@@ -12,10 +14,25 @@ interface Counter {
   total: number;
 }
 
-export class UsagePlans {
-  private readonly counters = new Map<string, Counter>();
+/** Counters of one gateway process, by `plan name \0 key id`; shared by every config generation. */
+export class UsageCounters {
+  readonly byKey = new Map<string, Counter>();
 
-  constructor(private readonly config: GatewayConfig) {}
+  /** Forgets the counters of plans a new config no longer declares. */
+  keepPlans(names: ReadonlySet<string>): void {
+    for (const key of this.byKey.keys()) if (!names.has(key.slice(0, key.indexOf('\0')))) this.byKey.delete(key);
+  }
+}
+
+export class UsagePlans {
+  private readonly counters: Map<string, Counter>;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    counters: UsageCounters = new UsageCounters(),
+  ) {
+    this.counters = counters.byKey;
+  }
 
   /** The first plan (in declaration order) that binds the key to the API. */
   planFor(secretId: string, apiName: string): UsagePlanConfig | undefined {
@@ -59,11 +76,15 @@ export class UsagePlans {
 
 const perConfig = new WeakMap<GatewayConfig, UsagePlans>();
 
-/** The usage plans of a config generation (shared by its APIs). */
-export function usagePlansOf(config: GatewayConfig): UsagePlans {
+/**
+ * The usage plans of a config generation (shared by its APIs). The compiler
+ * calls it first with the gateway's counters, so the authenticators that call
+ * it later with the config alone count on the same counters.
+ */
+export function usagePlansOf(config: GatewayConfig, counters?: UsageCounters): UsagePlans {
   let plans = perConfig.get(config);
   if (!plans) {
-    plans = new UsagePlans(config);
+    plans = new UsagePlans(config, counters);
     perConfig.set(config, plans);
   }
   return plans;

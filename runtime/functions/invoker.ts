@@ -20,6 +20,11 @@ export interface InvokerEnv {
   readonly workersPerFunction?: number;
   /** Invocations waiting for a worker, per version, before 503 (default 1000). */
   readonly maxQueue?: number;
+  /**
+   * Where a bundled source's code is: for a live-applied config, the bundle
+   * stored under its sha256. Default: `dir` resolved against `baseDir`.
+   */
+  readonly codeDir?: (source: BundledFunctionSource) => string;
 }
 
 /** The context object handed to handlers as their second argument. */
@@ -43,6 +48,8 @@ export interface PoolStats {
 
 export class FunctionInvoker {
   private readonly pools = new Map<string, WorkerPool>();
+  /** The pool of each target object of the config, so an invocation skips building the key. */
+  private readonly byTarget = new WeakMap<FunctionTarget, WorkerPool>();
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: Agent | undefined;
   private closed = false;
@@ -57,12 +64,20 @@ export class FunctionInvoker {
    * bundled code is missing, so a bad config never replaces a working one.
    */
   register(target: FunctionTarget): void {
-    if (target.source.type !== 'bundled' || this.pools.has(key(target))) return;
-    const dir = resolve(this.env.baseDir, target.source.dir);
-    checkCode(dir, target.source, label(target));
-    this.pools.set(
-      key(target),
-      new WorkerPool({
+    this.poolOf(target);
+  }
+
+  /** The pool of a bundled target, started on first use; throws when its code is missing. */
+  private poolOf(target: FunctionTarget): WorkerPool | undefined {
+    if (target.source.type !== 'bundled') return undefined;
+    const known = this.byTarget.get(target);
+    if (known) return known;
+    const dir = this.env.codeDir ? this.env.codeDir(target.source) : resolve(this.env.baseDir, target.source.dir);
+    const k = key(target, dir);
+    let pool = this.pools.get(k);
+    if (!pool) {
+      checkCode(dir, target.source, label(target));
+      pool = new WorkerPool({
         dir,
         handler: target.source.handler,
         memoryMb: target.source.memoryMb,
@@ -70,8 +85,11 @@ export class FunctionInvoker {
         size: this.env.workersPerFunction ?? Math.max(1, Math.min(4, availableParallelism())),
         maxQueue: this.env.maxQueue ?? 1000,
         label: label(target),
-      }),
-    );
+      });
+      this.pools.set(k, pool);
+    }
+    this.byTarget.set(target, pool);
+    return pool;
   }
 
   /**
@@ -79,12 +97,14 @@ export class FunctionInvoker {
    * value; rejects with a `GatewayError` (`FunctionError`, `FunctionTimeout`,
    * `FunctionBadResponse` for a remote answer that is not JSON).
    */
+  // HOT PATH: every function request and WebSocket message.
   invoke(target: FunctionTarget, event: unknown, requestId = ''): Promise<unknown> {
     // A retired config's late request must not start workers that nobody closes.
     if (this.closed) return Promise.reject(new GatewayError(Errors.ServiceUnavailable));
     if (target.source.type === 'remote') return invokeRemote(this.dispatcher, target.source, target.timeoutMs, event);
+    let pool: WorkerPool;
     try {
-      this.register(target);
+      pool = this.poolOf(target) as WorkerPool;
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -96,7 +116,7 @@ export class FunctionInvoker {
       time_limit_in_ms: target.timeoutMs,
       memory_limit_in_mb: target.source.memoryMb,
     };
-    return (this.pools.get(key(target)) as WorkerPool).invoke(event, context);
+    return pool.invoke(event, context);
   }
 
   /** State of each bundled function's worker pool, for metrics. */
@@ -135,9 +155,9 @@ function label(t: FunctionTarget): string {
   return `${t.namespace}/${t.functionName}/${t.version}`;
 }
 
-/** One pool per function version and code (two APIs may name the same function). */
-function key(t: FunctionTarget): string {
-  const src = t.source.type === 'bundled' ? `${t.source.dir}|${t.source.handler}|${t.source.memoryMb}` : t.source.url;
+/** One pool per function version and code (two APIs may name the same function); `dir` is where the code is. */
+function key(t: FunctionTarget, dir: string): string {
+  const src = t.source.type === 'bundled' ? `${dir}|${t.source.handler}|${t.source.memoryMb}` : t.source.url;
   return `${label(t)}|${src}|${t.timeoutMs}`;
 }
 

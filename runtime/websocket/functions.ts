@@ -16,7 +16,8 @@ import type { UpgradeInput, WebSocketProxy } from './proxy';
 import { rejectUpgrade } from './raw-response';
 
 export interface WebSocketFunctionEnv {
-  readonly invoker: FunctionInvoker;
+  /** Only `invoke`: the compiler may hand a connection one that follows config changes. */
+  readonly invoker: Pick<FunctionInvoker, 'invoke'>;
   readonly config: GatewayConfig;
   readonly registry: ConnectionRegistry;
 }
