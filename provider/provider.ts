@@ -19,6 +19,7 @@ import {
   planService,
   SERVICE_TYPE,
   serviceShapes,
+  ifMatchOf,
   stateFromGateway,
   stateFromJson,
   validateValue,
@@ -250,7 +251,7 @@ export class ApigwProvider {
     return this.guard(async () => {
       const client = this.adminClient();
       if (!isTfObject(planned)) {
-        const res = await client.deleteConfig(typeof priorEtag === 'string' ? priorEtag : undefined);
+        const res = await client.deleteConfig(typeof priorEtag === 'string' ? ifMatchOf(priorEtag) : undefined);
         if (res.status !== 200)
           return { new_state: { msgpack: encodeTfValue(prior) }, diagnostics: this.refused(res, planned, 'delete') };
         return { new_state: { msgpack: encodeTfValue(null) }, diagnostics: [] };
@@ -274,10 +275,7 @@ export class ApigwProvider {
         const res = await client.putBundle(ref.sha256, bundleUpload(bundle));
         if (res.status !== 200) return { diagnostics: this.refused(res, planned, 'upload function code') };
       }
-      const res = await client.putConfig(
-        request,
-        typeof priorEtag === 'string' && isTfObject(prior) ? priorEtag : undefined,
-      );
+      const res = await client.putConfig(request, typeof priorEtag === 'string' ? ifMatchOf(priorEtag) : undefined);
       if (res.status !== 200) return { diagnostics: this.refused(res, request.config, 'apply') };
       const result = res.body as { etag: string; generation: number };
       return { new_state: { msgpack: encodeTfValue(appliedState(planned, result)) }, diagnostics: [] };

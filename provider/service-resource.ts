@@ -6,7 +6,6 @@
  *
  * Pure functions over Terraform values; the network is in `provider.ts`.
  */
-import { createHmac } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import {
   Api,
@@ -16,6 +15,7 @@ import {
   Service,
   parsePathSyntax,
   schemaIssues,
+  secretDigest,
   validateAppliedConfig,
   type ApplyRequest,
   type ConfigIssue,
@@ -427,16 +427,21 @@ export function applyRequestOf(shapes: ServiceShapes, planned: TfObject): ApplyP
 /** The state after a successful apply: the plan, with what the gateway answered. */
 export function appliedState(planned: TfObject, result: { etag: string; generation: number }): TfObject {
   const service = attr(planned, 'service') as TfObject;
-  return { ...planned, id: attr(service, 'name'), etag: result.etag, generation: result.generation };
+  return { ...planned, id: attr(service, 'name'), etag: stateEtag(result.etag), generation: result.generation };
+}
+
+/** The state holds the ETag without its HTTP quotes (plans show `etag = "3f1c…"`, not `"\"3f1c…\""`). */
+export function stateEtag(httpEtag: string): string {
+  return /^"[^"]*"$/.test(httpEtag) ? httpEtag.slice(1, -1) : httpEtag;
+}
+
+/** The `If-Match` value for an ETag held in state. */
+export function ifMatchOf(etag: string): string {
+  return etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`;
 }
 
 // ---------------------------------------------------------------------------
 // read
-
-/** HMAC-SHA256 of a secret value keyed with the admin token (hex), as the gateway reports it. */
-export function secretDigest(token: string, value: string): string {
-  return createHmac('sha256', token).update(value).digest('hex');
-}
 
 /**
  * The resource as the gateway serves it. `null` when the gateway is back
@@ -457,7 +462,7 @@ export function stateFromGateway(
   const config = toTerraformValue(shapes.config, state.config) as TfObject;
   const value: TfObject = {
     id: state.config.service.name,
-    etag: state.etag,
+    etag: stateEtag(state.etag),
     generation: state.generation,
     service: attr(config, 'service'),
     apis: attr(config, 'apis'),
