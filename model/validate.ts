@@ -82,12 +82,23 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
  * rather than the fields of every other backend kind.
  */
 function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
+  const within = (path: string, base: string): boolean => path === base || path.startsWith(`${base}/`);
   let out = errors;
   for (;;) {
     const first = out.find((e) => /\/anyOf\/\d+\//.test(e.schemaPath));
     if (!first) return out;
     const prefix = first.schemaPath.slice(0, first.schemaPath.search(/\/anyOf\/\d+\//) + '/anyOf/'.length);
-    const inUnion = (e: ErrorObject): boolean => e.schemaPath.startsWith(prefix);
+    const unionPath = prefix.slice(0, -1);
+    // The same union schema is checked once per API: narrow one place in the document at a time,
+    // the one the union's own error names (else two broken backends read as "unknown type").
+    const at =
+      out
+        .filter(
+          (e) => e.keyword === 'anyOf' && e.schemaPath === unionPath && within(first.instancePath, e.instancePath),
+        )
+        .map((e) => e.instancePath)
+        .sort((a, b) => b.length - a.length)[0] ?? first.instancePath.replace(/\/type$/, '');
+    const inUnion = (e: ErrorObject): boolean => e.schemaPath.startsWith(prefix) && within(e.instancePath, at);
     const branchOf = (e: ErrorObject): string => e.schemaPath.slice(prefix.length).split('/')[0] ?? '';
     const members = out.filter(inUnion);
     const tagMiss = new Set(
@@ -95,7 +106,8 @@ function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
     );
     const branches = new Set(members.map(branchOf));
     const matching = [...branches].filter((b) => !tagMiss.has(b));
-    const unionError = (e: ErrorObject): boolean => e.keyword === 'anyOf' && e.schemaPath === prefix.slice(0, -1);
+    const unionError = (e: ErrorObject): boolean =>
+      e.keyword === 'anyOf' && e.schemaPath === unionPath && e.instancePath === at;
     if (tagMiss.size === 0) {
       // Not a tagged union: keep everything but mark these as handled.
       out = out.map((e) => (inUnion(e) ? { ...e, schemaPath: e.schemaPath.replace('/anyOf/', '/any-of/') } : e));
@@ -103,12 +115,10 @@ function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
     }
     let kept: ErrorObject[];
     if (matching.length === 1) kept = members.filter((e) => branchOf(e) === matching[0]);
-    else {
-      const at = first.instancePath.replace(/\/type$/, '');
+    else
       kept = [
         { ...first, instancePath: `${at}/type`, keyword: 'enum', schemaPath: '#', message: 'has an unknown type' },
       ];
-    }
     out = [
       ...out.filter((e) => !inUnion(e) && !unionError(e)),
       ...kept.map((e) => ({ ...e, schemaPath: e.schemaPath.replace(prefix, '#/') })),

@@ -35,7 +35,8 @@ export function serviceResourceAttributes(
 
 /** Escapes Terraform template sequences so a string is taken literally. */
 export function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // A function, not a replacement string: in those, `$$` itself means `$`.
+  return text.replace(/[$%]\{/g, (m) => `${m[0]}${m}`);
 }
 
 function toJson(value: TfValue, escape: boolean): unknown {

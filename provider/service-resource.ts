@@ -228,12 +228,22 @@ export function validateValue(shapes: ServiceShapes, value: TfObject): Diagnosti
 export function issueDiagnostic(shapes: ServiceShapes, doc: unknown, issue: ConfigIssue): Diagnostic {
   const { pointer, message } = issuePointer(issue);
   const path = attributePathOf(shapes.config, doc, pointer);
-  const text = userWords(shapes, message);
+  const text = userWords(shapes, message).replace(/\/apis\/(\d+)\b/g, (whole, index: string) => {
+    const name = apiName(doc, Number(index));
+    return name === undefined ? whole : `apis[${JSON.stringify(name)}]`;
+  });
   return error(
     path.length > 0 ? `${pathText(path)}: ${text}` : text,
     `The gateway config field ${pointer || '/'} ${message}.`,
     path,
   );
+}
+
+function apiName(doc: unknown, index: number): string | undefined {
+  const apis = (doc as { apis?: unknown } | null)?.apis;
+  const item: unknown = Array.isArray(apis) ? apis[index] : undefined;
+  const name = (item as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** ajv reports a missing property at its parent; point at the property itself. */

@@ -4,7 +4,6 @@
 // and the schema docs are computed here and compiled in, so the provider
 // neither parses .proto files nor loads TypeScript when Terraform starts it.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,7 +19,8 @@ const tmp = join(out, `.build-time-${process.pid}.cjs`);
 await build({
   stdin: {
     contents: `export { protoDescriptor } from './provider/proto-source';
-               export { extractSchemaDocs } from './provider/schema-docs';`,
+               export { extractSchemaDocs } from './provider/schema-docs';
+               export { providerVersion } from './provider/version';`,
     resolveDir: root,
     loader: 'ts',
   },
@@ -69,13 +69,9 @@ const result = await build({
 const code = result.outputFiles[0].contents;
 writeFileSync(join(out, 'provider.cjs'), code);
 
-// 3. The version: the package's, plus the bundle's hash as build metadata, so a rebuilt
-// provider never reuses the version of a different build (Terraform's lock file and plugin
-// cache key on the version string). Build metadata, not a prerelease: Terraform selects a
-// prerelease only when the configuration names it exactly.
+// 3. The version: the package's plus the bundle's hash (see provider/version.ts).
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
-const version = `${pkg.version}${pkg.version.includes('+') ? '.' : '+'}b${hash}`;
+const version = buildTime.providerVersion(pkg.version, code);
 writeFileSync(
   join(out, 'provider.json'),
   `${JSON.stringify({ hostname: 'cdktf-apigw.dev', namespace: 'cdktf-apigw', type: 'apigw', version }, null, 2)}\n`,

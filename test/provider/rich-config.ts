@@ -78,7 +78,13 @@ export function richConfig(): AppliedConfig {
         auth: { type: 'keyPair' },
         cors: null,
         parameters: [],
-        backend: { type: 'mock', statusCode: 201, headers: { 'x-m': '1' }, body: 'aGk=', isBase64Encoded: true },
+        backend: {
+          type: 'mock',
+          statusCode: 201,
+          headers: { 'x-m': '1', 'x-${k}': '%{v}' },
+          body: 'aGk=',
+          isBase64Encoded: true,
+        },
         response: { errorCodes: [] },
       },
       {
@@ -103,6 +109,25 @@ export function richConfig(): AppliedConfig {
           function: target('hello', bundled('functions/hello', 'a'.repeat(64))),
           responseIntegration: true,
         },
+        response: { errorCodes: [] },
+      },
+      {
+        name: 'pem',
+        frontend: { type: 'http', rawPath: '=/pem', match: 'exact', path: '/pem', method: 'GET' },
+        auth: {
+          type: 'oauth2',
+          verifier: {
+            publicKeyPem:
+              '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n',
+            algorithms: ['ES256'],
+            clockToleranceSec: 0,
+            tokenLocation: { from: 'cookie', name: 'session' },
+            forwardClaims: [],
+          },
+        },
+        cors: null,
+        parameters: [],
+        backend: { type: 'mock', statusCode: 200, headers: {}, body: '', isBase64Encoded: false },
         response: { errorCodes: [] },
       },
       {
@@ -134,7 +159,7 @@ export function richConfig(): AppliedConfig {
           type: 'mock',
           statusCode: 200,
           headers: {},
-          body: '${not.a.template} %{if x}',
+          body: '${not.a.template} %{if x} $${y} %%{z} $$ %',
           isBase64Encoded: false,
         },
         response: { errorCodes: [] },
@@ -166,6 +191,54 @@ export function richConfig(): AppliedConfig {
           type: 'websocketFunctions',
           register: target('reg', bundled('functions/reg', 'b'.repeat(64))),
           transfer: target('xfer', bundled('functions/xfer', 'c'.repeat(64))),
+          cleanup: target('bye', { type: 'remote', url: 'http://127.0.0.1:9003/bye', headers: {} }),
+          maxMessageBytes: 1024,
+        },
+        response: { errorCodes: [] },
+      },
+    ],
+  };
+}
+
+/** The fields `richConfig` cannot also hold (the other half of a one-of, other function source kinds). */
+export function otherRichConfig(): AppliedConfig {
+  const base = richConfig();
+  return {
+    ...base,
+    service: {
+      ...base.service,
+      usagePlans: [{ name: 'all', keyPairs: ['AKID1'] }],
+      connectionsAdminToken: { file: '/run/secrets/push' },
+    },
+    apis: [
+      {
+        name: 'ws2',
+        frontend: { type: 'websocket', rawPath: '/ws2', match: 'plain', path: '/ws2', method: 'GET' },
+        auth: { type: 'none' },
+        cors: null,
+        parameters: [],
+        backend: {
+          type: 'websocket',
+          origin: 'wss://127.0.0.1:9004',
+          path: '/',
+          connectTimeoutMs: 1000,
+          parameterMappings: [],
+          constants: [{ in: 'header', name: 'x-tenant', value: 'a' }],
+          maxMessageBytes: 1024,
+        },
+        response: { errorCodes: [] },
+      },
+      {
+        name: 'wsfn2',
+        frontend: { type: 'websocket', rawPath: '/wsfn2', match: 'plain', path: '/wsfn2', method: 'GET' },
+        auth: { type: 'none' },
+        cors: null,
+        parameters: [],
+        backend: {
+          type: 'websocketFunctions',
+          register: target('reg', { type: 'remote', url: 'http://127.0.0.1:9005/reg', headers: { a: 'b' } }),
+          transfer: target('xfer', { type: 'remote', url: 'http://127.0.0.1:9005/xfer', headers: {} }),
+          cleanup: target('bye', bundled('functions/bye', 'd'.repeat(64))),
           maxMessageBytes: 1024,
         },
         response: { errorCodes: [] },
