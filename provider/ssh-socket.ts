@@ -59,14 +59,16 @@ class SshSocket extends Duplex {
     out.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) out.pause();
     });
-    out.on('end', () => this.push(null));
     this.child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 4096) this.stderr += chunk.toString('utf8');
     });
     this.child.on('error', (err) => this.destroy(err));
-    this.child.on('exit', (code) => {
-      if (code !== 0 && !this.destroyed)
-        this.destroy(new Error(`ssh exited with ${code}: ${this.stderr.trim() || 'no message'}`));
+    // The end of the stream waits for ssh's exit status: a failed tunnel reads as ssh's
+    // own message ("Permission denied", "Connection refused"), not as a hung-up socket.
+    this.child.on('close', (code) => {
+      if (this.destroyed) return;
+      if (code === 0) this.push(null);
+      else this.destroy(new Error(`ssh exited with ${code}: ${this.stderr.trim() || 'no message'}`));
     });
     // ssh's stdin closing early (EPIPE) shows as the exit error above.
     this.child.stdin.on('error', () => undefined);
