@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   // Nothing but the handshake may reach stdout.
   console.log = console.error;
   console.info = console.error;
-  if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE) {
+  // Warm-up (vendorProvider, for the code cache): every start-up step, then exit without serving.
+  const warmUp = process.env.APIGW_PROVIDER_WARM_UP === '1';
+  if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE && !warmUp) {
     process.stderr.write(
       'This is the cdktf-apigw Terraform provider: a plugin that Terraform starts. Run terraform, not this program.\n',
     );
@@ -48,15 +50,16 @@ async function main(): Promise<void> {
   }
 
   const clientCert = process.env.PLUGIN_CLIENT_CERT;
-  const cert = clientCert ? await selfSignedCertificate() : undefined;
+  const cert = clientCert || warmUp ? await selfSignedCertificate() : undefined;
   lap('certificate');
-  const credentials = cert
-    ? grpc.ServerCredentials.createSsl(
-        Buffer.from(clientCert as string),
-        [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
-        true,
-      )
-    : grpc.ServerCredentials.createInsecure();
+  const credentials =
+    clientCert && cert
+      ? grpc.ServerCredentials.createSsl(
+          Buffer.from(clientCert as string),
+          [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
+          true,
+        )
+      : grpc.ServerCredentials.createInsecure();
 
   const protocol = loadProtocol();
   lap('protocol');
@@ -122,6 +125,10 @@ async function main(): Promise<void> {
     },
   });
 
+  if (warmUp) {
+    protocol.provider.GetProviderSchema?.responseSerialize(provider.getProviderSchema());
+    process.exit(0);
+  }
   const port = await new Promise<number>((resolvePort, reject) =>
     server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolvePort(p))),
   );
