@@ -75,32 +75,40 @@ async function main(): Promise<void> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
 
   const unary =
-    (fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
+    (name: string, fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
     (call, callback) => {
+      const started = performance.now();
       Promise.resolve()
         .then(() => fn(call.request))
         .then(
-          (res) => callback(null, res),
+          (res) => {
+            if (timing) process.stderr.write(`[TIMING] ${name} ${(performance.now() - started).toFixed(1)} ms\n`);
+            callback(null, res);
+          },
           (err: Error) => {
             process.stderr.write(`[ERROR] ${err.stack ?? err.message}\n`);
             callback({ code: grpc.status.INTERNAL, details: err.message });
           },
         );
     };
-  server.addService(protocol.provider, {
-    GetMetadata: unary(() => provider.getMetadata()),
-    GetProviderSchema: unary(() => provider.getProviderSchema()),
-    ValidateProviderConfig: unary((r) => provider.validateProviderConfig(r)),
-    ValidateResourceConfig: unary((r) => provider.validateResourceConfig(r)),
-    UpgradeResourceState: unary((r) => provider.upgradeResourceState(r)),
-    ConfigureProvider: unary((r) => provider.configureProvider(r)),
-    ReadResource: unary((r) => provider.readResource(r)),
-    PlanResourceChange: unary((r) => provider.planResourceChange(r)),
-    ApplyResourceChange: unary((r) => provider.applyResourceChange(r)),
-    ImportResourceState: unary((r) => provider.importResourceState(r)),
-    GetFunctions: unary(() => provider.getFunctions()),
-    StopProvider: unary(() => ({ Error: '' })),
-  });
+  const handlers: Record<string, Handler> = {
+    GetMetadata: () => provider.getMetadata(),
+    GetProviderSchema: () => provider.getProviderSchema(),
+    ValidateProviderConfig: (r) => provider.validateProviderConfig(r),
+    ValidateResourceConfig: (r) => provider.validateResourceConfig(r),
+    UpgradeResourceState: (r) => provider.upgradeResourceState(r),
+    ConfigureProvider: (r) => provider.configureProvider(r),
+    ReadResource: (r) => provider.readResource(r),
+    PlanResourceChange: (r) => provider.planResourceChange(r),
+    ApplyResourceChange: (r) => provider.applyResourceChange(r),
+    ImportResourceState: (r) => provider.importResourceState(r),
+    GetFunctions: () => provider.getFunctions(),
+    StopProvider: () => ({ Error: '' }),
+  };
+  server.addService(
+    protocol.provider,
+    Object.fromEntries(Object.entries(handlers).map(([name, fn]) => [name, unary(name, fn)])),
+  );
   server.addService(protocol.controller, {
     // Terraform is done with us: answer, then exit at once (go-plugin would wait 2 s for the process otherwise).
     Shutdown: (_call: unknown, callback: grpc.sendUnaryData<object>) => {
