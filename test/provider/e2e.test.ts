@@ -212,6 +212,17 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
     expect(getPet?.backend).toMatchObject({ type: 'http', timeoutMs: 6000 });
   });
 
+  it('plans a function code change as a new sha256 and applies it by uploading the code', async () => {
+    writeFileSync(join(dir, 'functions', 'hello', 'index.js'), 'exports.hello = async () => ({ hello: "fn v2" });\n');
+    const r = await terraform(dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...vars()], env);
+    expect(r.code).toBe(2);
+    const block = changeBlock(r.stdout);
+    expect(block).toMatch(/~ sha256\s+= "[0-9a-f]{64}" -> "[0-9a-f]{64}"/);
+    expect(block).toContain('~ "fn"');
+    await terraformOk(dir, ['apply', '-input=false', '-no-color', '-auto-approve', ...vars()], env);
+    expect(await get(gw.base, '/fn')).toEqual({ status: 200, text: '{"hello":"fn v2"}' });
+  });
+
   it('fails an apply the gateway refuses with its field-level error, and the old config keeps serving', async () => {
     const before = await adminJson<ConfigState>(gw, 'GET', '/v1/config');
     writeFileSync(
@@ -260,8 +271,10 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
     expect(block).not.toContain('"getPet"');
   });
 
+  let fresh: string;
+
   it('imports the running service into a fresh state', async () => {
-    const fresh = mkdtempSync(join(tmpdir(), 'apigw-tf-import-'));
+    fresh = mkdtempSync(join(tmpdir(), 'apigw-tf-import-'));
     vendorProvider(fresh, { bundleDir: BUNDLE_DIR });
     cpSync(join(dir, 'main.tf'), join(fresh, 'main.tf'));
     cpSync(join(dir, 'functions'), join(fresh, 'functions'), { recursive: true });
@@ -296,5 +309,13 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
     expect(state.source).toBe('started');
     expect(state.config.apis).toEqual([]);
     expect((await get(gw.base, '/hello')).status).toBe(404);
+  });
+
+  it('plans the service again when the gateway is back on its start config (state lost or deleted)', async () => {
+    // The import's state still holds the service; the destroy above put the gateway back on its start config.
+    const r = await terraform(fresh, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...vars()], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('# apigw_service.pets will be created');
+    expect(r.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
   });
 });
