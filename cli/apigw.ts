@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./commands/sign')).signCommand,
   diff: async () => (await import('./commands/diff')).diffCommand,
   openapi: async () => (await import('./commands/openapi')).openapiCommand,
+  provider: async () => (await import('./commands/provider')).providerCommand,
 };
 
 function usage(): string {

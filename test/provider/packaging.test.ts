@@ -7,6 +7,7 @@
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { providerCommand } from '../../cli/commands/provider';
 import type { AppliedConfig, FunctionTarget } from '../../model';
 import { serviceResourceAttributes } from '../../provider/cdktf-json';
 import { fromTerraformValue } from '../../provider/convert';
@@ -52,6 +53,27 @@ describe('lock file', () => {
     expect(mergeLockFile(`# header\n\n${docker}`, 'cdktf-apigw.dev/cdktf-apigw/apigw', '1.0.0+b2', ['h1:x'])).toBe(
       `# header\n\n${docker}\n${entry('1.0.0+b2')}`,
     );
+  });
+});
+
+describe('apigw provider install', () => {
+  it('vendors the provider into a folder and prints the required_providers entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigw-install-'));
+    const out: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+      out.push(String(c));
+      return true;
+    });
+    try {
+      expect(await providerCommand.run(['install', dir])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.join('')).toContain('apigw = { source = "cdktf-apigw.dev/cdktf-apigw/apigw" }');
+    expect(readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8')).toContain(
+      'provider "cdktf-apigw.dev/cdktf-apigw/apigw"',
+    );
+    expect(await providerCommand.run(['uninstall'])).toBe(2);
   });
 });
 
