@@ -11,13 +11,13 @@ import {
   Api,
   AppliedConfig,
   AppliedService,
+  ApplyRequest,
   BundledFunctionSource,
   Service,
   parsePathSyntax,
   schemaIssues,
   secretDigest,
   validateAppliedConfig,
-  type ApplyRequest,
   type ConfigIssue,
   type ConfigState,
 } from '../model';
@@ -208,6 +208,7 @@ export function validateValue(shapes: ServiceShapes, value: TfObject): Diagnosti
         ),
       );
   }
+  diagnostics.push(...secretsDiagnostics(attr(value, 'secrets')));
   const converted = fromTerraformValue(shapes.config, value, {
     order: (p) =>
       p === '/apis' && Array.isArray(order) ? (order.filter((x) => typeof x === 'string') as string[]) : undefined,
@@ -222,6 +223,22 @@ export function validateValue(shapes: ServiceShapes, value: TfObject): Diagnosti
       );
   for (const issue of issues) diagnostics.push(issueDiagnostic(shapes, converted.value, issue));
   return diagnostics;
+}
+
+/** Secret names must be what `{ env = NAME }` references can name (the admin API's `ApplyRequest.secrets`). */
+function secretsDiagnostics(secrets: TfValue): Diagnostic[] {
+  if (!isTfObject(secrets)) return [];
+  const pattern = new RegExp(Object.keys(ApplyRequest.properties.secrets.patternProperties)[0] as string);
+  const out: Diagnostic[] = [];
+  for (const [name, v] of Object.entries(secrets)) {
+    const path: AttrPath = [{ attr: 'secrets' }, { key: name }];
+    if (!pattern.test(name))
+      out.push(
+        error(`secrets: "${name}" is not a name { env = ... } can reference`, `Names match ${pattern.source}.`, path),
+      );
+    else if (v === '') out.push(error(`secrets["${name}"] is empty`, undefined, path));
+  }
+  return out;
 }
 
 /** A config issue (from the model or the gateway) as a diagnostic on its attribute. */

@@ -260,4 +260,13 @@ describe('errors at attribute paths', () => {
       path: [{ attr: 'api_order' }],
     });
   });
+
+  it('checks secret names and values at plan: names an { env = ... } reference can use, no empty values', () => {
+    const value = toTerraformValue(shapes.config, config) as TfObject;
+    const diagnostics = validateValue(shapes, { ...value, secrets: { 'bad-name': 'x', EMPTY: '', OK: 'v' } });
+    expect(diagnostics.map((d) => d.path)).toEqual([
+      [{ attr: 'secrets' }, { key: 'bad-name' }],
+      [{ attr: 'secrets' }, { key: 'EMPTY' }],
+    ]);
+  });
 });
