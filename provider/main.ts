@@ -30,6 +30,9 @@ function lap(phase: string): void {
 
 async function main(): Promise<void> {
   lap('modules loaded');
+  // Ctrl-C reaches every process of the terminal's group: like Go providers, let Terraform decide
+  // (it finishes or stops the running operation) rather than dying in the middle of an apply.
+  process.on('SIGINT', () => undefined);
   // Nothing but the handshake may reach stdout.
   console.log = console.error;
   console.info = console.error;

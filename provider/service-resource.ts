@@ -251,7 +251,7 @@ export function issueDiagnostic(shapes: ServiceShapes, doc: unknown, issue: Conf
   });
   return error(
     path.length > 0 ? `${pathText(path)}: ${text}` : text,
-    `The gateway config field ${pointer || '/'} ${message}.`,
+    `Gateway config field ${pointer || '/'}: ${message}.`,
     path,
   );
 }
