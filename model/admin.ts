@@ -37,7 +37,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { Api, Service } from './schema';
+import { Api, Service, type GatewayConfig } from './schema';
 
 export const ADMIN_PREFIX = '/v1';
 export const ADMIN_CONFIG_PATH = `${ADMIN_PREFIX}/config`;
@@ -177,4 +177,15 @@ export type AdminError = Static<typeof AdminError>;
  */
 export function secretDigest(adminToken: string, value: string): string {
   return createHmac('sha256', adminToken).update(value).digest('hex');
+}
+
+/**
+ * The applied part of a config document: without `$schema` and the
+ * start-bound service fields. What a client sends as `ApplyRequest.config`
+ * for a synthesized config, and what GET shows while the start config serves.
+ */
+export function toAppliedConfig(config: GatewayConfig): AppliedConfig {
+  const { $schema: _schema, service, ...rest } = config;
+  const { listeners: _listeners, admin: _admin, ...applied } = service;
+  return { ...rest, service: applied };
 }

@@ -46,8 +46,8 @@ export interface GatewayOptions {
   readonly debug?: boolean;
   /**
    * State directory: applied configs, their secrets and function bundles
-   * survive a restart there (`serve --state-dir`, APIGW_STATE_DIR). Without
-   * it, applies live in memory only.
+   * survive a restart there (`serve --state-dir`, APIGW_STATE_DIR). Used only
+   * with an admin listener; without it, applies live in memory only.
    */
   readonly stateDir?: string;
   /** How long an unused function bundle is kept after its last upload or HEAD. Default: ADMIN_BUNDLE_KEEP_MS. */
@@ -95,7 +95,14 @@ export class Gateway {
         swap: (next, generation) => this.swap(next, generation),
         metrics,
       },
-      { env: this.env, stateDir: options.stateDir, token, bundleKeepMs: options.bundleKeepMs ?? ADMIN_BUNDLE_KEEP_MS },
+      {
+        env: this.env,
+        // Only the admin API writes state: without it the file is the whole truth, so a replica of a rolling
+        // deployment (or a read-only root with the image's APIGW_STATE_DIR) never serves a stale state.
+        stateDir: adminListener ? options.stateDir : undefined,
+        token,
+        bundleKeepMs: options.bundleKeepMs ?? ADMIN_BUNDLE_KEEP_MS,
+      },
     );
     const compiled = this.live.open();
     const https = start.config.service.listeners.https;

@@ -26,12 +26,6 @@ export class RetiredGenerations {
     this.timers.add(timer);
   }
 
-  /** Generations held (retiring, or retired with WebSocket connections open). */
-  get size(): number {
-    this.release();
-    return this.held.size;
-  }
-
   /** Shutdown: closes every held generation, WebSocket connections included. */
   async closeAll(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);

@@ -1,4 +1,4 @@
-/** `apigw serve [--config FILE]` and `apigw check [--config FILE]`: the runtime, from the CLI. */
+/** `apigw serve [--config FILE] [--state-dir DIR]` and `apigw check [--config FILE]`: the runtime, from the CLI. */
 import { runGateway } from '../../runtime/main';
 import type { Command } from '../command';
 

@@ -16,13 +16,6 @@ import {
 } from '../../model';
 import { readSecret } from '../secrets';
 
-/** The applied part of a config document (what GET /v1/config shows for the start config). */
-export function toApplied(config: GatewayConfig): AppliedConfig {
-  const { $schema: _schema, service, ...rest } = config;
-  const { listeners: _listeners, admin: _admin, ...applied } = service;
-  return { ...rest, service: applied };
-}
-
 /**
  * The document an applied config serves as: its fields, with the start
  * config's start-bound fields. Takes any object (the request is checked only

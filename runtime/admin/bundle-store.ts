@@ -19,12 +19,16 @@ import {
 } from '../../model';
 import { syncDir } from './atomic-file';
 import { adminFailure } from './failure';
+import { SerialQueue } from './serial-queue';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const TEMP_PREFIX = '.tmp-';
 
 export class BundleStore {
+  /** Uploads, keep-alives and removals one at a time: a bundle answered 200 is never removed under its client. */
+  private readonly queue = new SerialQueue();
+
   private constructor(
     readonly root: string,
     private readonly temporary: boolean,
@@ -59,8 +63,19 @@ export class BundleStore {
       .sort();
   }
 
-  /** Marks a stored bundle as just used, so removal of unused bundles keeps it a while (see ADMIN_BUNDLE_KEEP_MS). */
-  async touch(sha256: string): Promise<void> {
+  /**
+   * HEAD: whether the bundle is stored; when it is, it counts as just used,
+   * so removal of unused bundles keeps it a while (ADMIN_BUNDLE_KEEP_MS).
+   */
+  keep(sha256: string): Promise<boolean> {
+    return this.queue.run(async () => {
+      if (!this.has(sha256)) return false;
+      await this.touch(sha256);
+      return true;
+    });
+  }
+
+  private async touch(sha256: string): Promise<void> {
     const now = new Date();
     await utimes(this.dir(sha256), now, now).catch(() => undefined);
   }
@@ -99,6 +114,10 @@ export class BundleStore {
     const actual = bundleHash(files);
     if (actual !== sha256)
       throw adminFailure('BundleInvalid', `the files hash to ${actual}, not to the bundle's name ${sha256}`);
+    await this.queue.run(() => this.write(sha256, upload, files));
+  }
+
+  private async write(sha256: string, upload: BundleUpload, files: readonly BundleFile[]): Promise<void> {
     if (this.has(sha256)) return this.touch(sha256);
 
     const temp = join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
@@ -120,16 +139,17 @@ export class BundleStore {
       await rename(temp, this.dir(sha256));
     } catch (err) {
       await rm(temp, { recursive: true, force: true });
-      const code = (err as NodeJS.ErrnoException).code;
-      // Another upload of the same bundle got there first: the content is the same.
-      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && this.has(sha256)) return this.touch(sha256);
       throw err;
     }
     await syncDir(this.root);
   }
 
   /** Removes bundles not in `keep` and not used within `keepMs`; returns their names. */
-  async removeUnused(keep: ReadonlySet<string>, keepMs: number): Promise<string[]> {
+  removeUnused(keep: ReadonlySet<string>, keepMs: number): Promise<string[]> {
+    return this.queue.run(() => this.remove(keep, keepMs));
+  }
+
+  private async remove(keep: ReadonlySet<string>, keepMs: number): Promise<string[]> {
     const removed: string[] = [];
     const now = Date.now();
     for (const name of await readdir(this.root)) {

@@ -2,7 +2,8 @@
 import type { AdminError, AdminErrorCode } from '../../model';
 import type { ConfigIssue } from '../../model';
 
-const STATUS: Readonly<Record<AdminErrorCode, number>> = {
+/** The HTTP status of each admin error code (documented in the README's admin error table). */
+export const ADMIN_ERROR_STATUS: Readonly<Record<AdminErrorCode, number>> = {
   BadRequest: 400,
   Unauthorized: 401,
   NotFound: 404,
@@ -25,7 +26,7 @@ export class AdminFailure extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(body.message);
-    this.status = STATUS[body.code];
+    this.status = ADMIN_ERROR_STATUS[body.code];
   }
 
   /** The message and every issue, on one line, for the event log. */

@@ -8,6 +8,7 @@
  * swap changes nothing.
  */
 import {
+  toAppliedConfig,
   validateConfig,
   type AppliedConfig,
   type ApplyRequest,
@@ -28,7 +29,6 @@ import {
   secretIssues,
   startBoundChange,
   startBoundIssues,
-  toApplied,
   withStartBound,
 } from './applied-config';
 import { BundleStore } from './bundle-store';
@@ -369,7 +369,7 @@ export class LiveConfig {
   }
 
   private startServing(): Serving {
-    const config = toApplied(this.start.config);
+    const config = toAppliedConfig(this.start.config);
     return { source: 'started', config, secrets: {}, etag: this.etagOf(config, {}) };
   }
 

@@ -136,8 +136,7 @@ export class AdminServer {
       switch (method) {
         case 'HEAD': {
           req.resume();
-          const stored = this.live.bundles.has(sha);
-          if (stored) await this.live.bundles.touch(sha);
+          const stored = await this.live.bundles.keep(sha);
           res.writeHead(stored ? 200 : 404, { 'cache-control': 'no-store', 'content-length': 0 });
           res.end();
           return;

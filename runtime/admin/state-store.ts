@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppliedConfig } from '../../model';
 import { writeFileAtomic } from './atomic-file';
@@ -107,10 +108,15 @@ export class StateStore {
     };
   }
 
-  /** Replaces the saved state (see the module comment for the order). */
+  /**
+   * Replaces the saved state (see the module comment for the order). When
+   * config.json cannot be written, secrets.json is put back, so the state on
+   * disk stays the previous one, whole.
+   */
   async save(state: SavedState, etag: string): Promise<void> {
     const secretsText = `${JSON.stringify(state.applied?.secrets ?? {})}\n`;
-    await writeFileAtomic(this.secretsFile, secretsText, 0o600);
+    const before = await readFile(this.secretsFile, 'utf8').catch(() => undefined);
+    if (before !== secretsText) await writeFileAtomic(this.secretsFile, secretsText, 0o600);
     const file: ConfigFile = {
       format: FORMAT,
       generation: state.generation,
@@ -120,7 +126,13 @@ export class StateStore {
       secretsSha256: sha256(secretsText),
       ...(state.applied ? { config: state.applied.config } : {}),
     };
-    await writeFileAtomic(this.configFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    try {
+      await writeFileAtomic(this.configFile, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    } catch (err) {
+      if (before !== undefined && before !== secretsText)
+        await writeFileAtomic(this.secretsFile, before, 0o600).catch(() => undefined);
+      throw err;
+    }
   }
 }
 

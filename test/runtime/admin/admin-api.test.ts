@@ -4,12 +4,22 @@
  * preconditions, function bundles and secrets.
  */
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { request } from 'undici';
-import { ADMIN_MAX_CONFIG_BYTES, type GatewayConfig } from '../../../model';
-import { toApplied } from '../../../runtime/admin/applied-config';
+import {
+  ADMIN_MAX_CONFIG_BYTES,
+  AdminErrorCode,
+  toAppliedConfig,
+  type AdminErrorCode as AdminErrorCodeName,
+  type GatewayConfig,
+} from '../../../model';
+import { ADMIN_ERROR_STATUS } from '../../../runtime/admin/failure';
 import { signRequest } from '../../../runtime/auth/sign';
+import { runGateway } from '../../../runtime/main';
 import { api, gatewayConfig, mock } from '../../helpers/config';
 import {
   TOKEN,
@@ -20,6 +30,7 @@ import {
   captureEvents,
   startAdminGateway,
   upload,
+  withAdmin,
   type AdminGateway,
 } from './harness';
 
@@ -63,7 +74,7 @@ describe('authentication', () => {
   it('refuses an unauthenticated apply without reading it: nothing changes', async () => {
     const res = await request(`${g.adminBase}/v1/config`, {
       method: 'PUT',
-      body: JSON.stringify({ config: toApplied(withTwo()), secrets: {} }),
+      body: JSON.stringify({ config: toAppliedConfig(withTwo()), secrets: {} }),
     });
     expect(res.statusCode).toBe(401);
     await res.body.dump();
@@ -84,7 +95,7 @@ describe('GET /v1/config', () => {
     expect(res.body).toEqual({
       generation: 1,
       etag: res.headers.etag,
-      config: toApplied(start()),
+      config: toAppliedConfig(start()),
       secretDigests: {},
       bundles: [],
       source: 'started',
@@ -103,7 +114,7 @@ describe('PUT /v1/config', () => {
     expect(res.body.etag).not.toBe(before.body.etag);
     expect(await get('/two')).toEqual({ status: 200, text: '"two"' });
     const state = await admin(g, 'GET', '/v1/config');
-    expect(state.body).toMatchObject({ generation: 2, source: 'applied', config: toApplied(withTwo()) });
+    expect(state.body).toMatchObject({ generation: 2, source: 'applied', config: toAppliedConfig(withTwo()) });
   });
 
   it('applying the config that serves again changes nothing', async () => {
@@ -133,7 +144,7 @@ describe('PUT /v1/config', () => {
   });
 
   it('names schema problems by field, with tagged unions narrowed to the backend kind', async () => {
-    const applied = toApplied(withTwo()) as unknown as { apis: { backend: Record<string, unknown> }[] };
+    const applied = toAppliedConfig(withTwo()) as unknown as { apis: { backend: Record<string, unknown> }[] };
     delete applied.apis[1]!.backend.statusCode;
     const res = await admin(g, 'PUT', '/v1/config', { config: applied, secrets: {} });
     expect(res.status).toBe(422);
@@ -165,7 +176,7 @@ describe('PUT /v1/config', () => {
       message: expect.stringContaining('not JSON'),
     });
 
-    const noSecrets = await admin(g, 'PUT', '/v1/config', { config: toApplied(withTwo()) });
+    const noSecrets = await admin(g, 'PUT', '/v1/config', { config: toAppliedConfig(withTwo()) });
     expect(noSecrets.status).toBe(400);
     expect(noSecrets.body.issues).toEqual([{ field: '/', message: "must have required property 'secrets'" }]);
 
@@ -180,6 +191,24 @@ describe('PUT /v1/config', () => {
     const text = Buffer.concat(chunks).toString();
     expect(text).toMatch(/^HTTP\/1.1 413/);
     expect(text).toContain('"code":"PayloadTooLarge"');
+  });
+
+  it('answers 413 for a chunked body that grows over the limit, and the gateway keeps serving', async () => {
+    const socket = connect(g.adminPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.write(
+      `PUT /v1/config HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    const piece = Buffer.alloc(1024 * 1024, 0x20);
+    for (let sent = 0; sent <= ADMIN_MAX_CONFIG_BYTES && !socket.destroyed; sent += piece.length) {
+      const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
+      if (!socket.write(frame)) await new Promise((r) => (socket.once('drain', r), socket.once('close', r)));
+    }
+    if (!socket.destroyed) await new Promise((r) => socket.once('close', r));
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1.1 413[^]*"code":"PayloadTooLarge"/);
+    expect((await admin(g, 'GET', '/v1/config')).status).toBe(200);
   });
 
   it('answers 405 with Allow for other methods and 404 for other paths', async () => {
@@ -246,6 +275,12 @@ describe('function bundles', () => {
     expect((await admin(g, 'HEAD', `/v1/bundles/${code.sha256}`)).status).toBe(200);
     expect((await apply(g, fnConfig(code.sha256))).status).toBe(200);
     expect(await get('/hello?name=ada')).toEqual({ status: 200, text: '{"hello":"ada"}' });
+    expect((await admin(g, 'GET', '/v1/config')).body.bundles).toEqual([code.sha256]);
+  });
+
+  it('stores a bundle uploaded twice at once exactly once', async () => {
+    const results = await Promise.all([upload(g, code), upload(g, code), upload(g, code)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect((await admin(g, 'GET', '/v1/config')).body.bundles).toEqual([code.sha256]);
   });
 
@@ -367,7 +402,7 @@ describe('the admin listener is its own', () => {
     const put = await request(`${g.base}/v1/config`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ config: toApplied(withTwo()), secrets: {} }),
+      body: JSON.stringify({ config: toAppliedConfig(withTwo()), secrets: {} }),
     });
     expect(put.statusCode).toBe(404);
     await put.body.dump();
@@ -390,5 +425,27 @@ describe('the admin listener is its own', () => {
     expect(metrics).toContain('apigw_config_applies_total 1');
     expect(metrics).toContain('apigw_config_apply_failures_total 1');
     expect(metrics).toContain('apigw_config_generation 2');
+  });
+});
+
+describe('the check command', () => {
+  it('validates a config with an admin listener without reading its token or any state', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'apigw-check-')), 'gateway.json');
+    writeFileSync(file, JSON.stringify(withAdmin(start())));
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await runGateway(['check', '--config', file, '--state-dir', '/nonexistent/state'], {})).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+  });
+});
+
+describe('documentation', () => {
+  it('documents every admin error code with its status in the README', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const codes = AdminErrorCode.anyOf.map((s) => s.const as AdminErrorCodeName);
+    expect([...codes].sort()).toEqual(Object.keys(ADMIN_ERROR_STATUS).sort());
+    for (const code of codes) expect(readme).toContain(`| \`${code}\` | ${ADMIN_ERROR_STATUS[code]} |`);
   });
 });

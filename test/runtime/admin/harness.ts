@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import {
   bundleHash,
+  toAppliedConfig,
   type AppliedConfig,
   type BundleUpload,
   type FunctionTarget,
   type GatewayConfig,
 } from '../../../model';
-import { toApplied } from '../../../runtime/admin/applied-config';
 import { Gateway } from '../../../runtime/gateway';
 
 export const TOKEN = 'test-admin-token-0123456789';
@@ -109,7 +109,7 @@ export function apply(
   secrets: Record<string, string> = {},
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const applied = 'listeners' in config.service ? toApplied(config as GatewayConfig) : (config as AppliedConfig);
+  const applied = 'listeners' in config.service ? toAppliedConfig(config as GatewayConfig) : (config as AppliedConfig);
   return admin(g, 'PUT', '/v1/config', { config: applied, secrets }, headers);
 }
 

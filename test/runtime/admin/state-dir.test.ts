@@ -4,12 +4,13 @@
  * logged) in favour of the start config; SIGHUP does not undo applies; unused
  * bundles are removed.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { GatewayConfig } from '../../../model';
 import { signRequest } from '../../../runtime/auth/sign';
+import { Gateway } from '../../../runtime/gateway';
 import { api, gatewayConfig, mock } from '../../helpers/config';
 import {
   admin,
@@ -123,6 +124,32 @@ describe('restart with the same state directory', () => {
     const second = await boot(gatewayConfig([api('other', '=/other', mock('"other"'))]));
     expect((await get(second, '/new')).status).toBe(200);
     expect((await get(second, '/other')).status).toBe(404);
+  });
+});
+
+describe('a state directory that cannot be written', () => {
+  it('refuses the apply (500, nothing changed) and leaves the previous state whole on disk', async () => {
+    const g = await boot();
+    await applyAll(g);
+    const saved = readFileSync(join(stateDir, 'config.json'));
+    const secrets = readFileSync(join(stateDir, 'secrets.json'), 'utf8');
+    // config.json cannot be replaced: a non-empty folder stands in its place.
+    rmSync(join(stateDir, 'config.json'));
+    mkdirSync(join(stateDir, 'config.json', 'blocked'), { recursive: true });
+    const res = await apply(g, gatewayConfig([api('other', '=/other', mock('1'))]), { K_SECRET: 'new-secret' });
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ code: 'InternalError', message: expect.stringContaining('nothing changed') });
+    expect((await get(g, '/new')).status).toBe(200);
+    expect((await get(g, '/other')).status).toBe(404);
+    expect((await admin(g, 'GET', '/v1/config')).body.generation).toBe(2);
+    expect(readFileSync(join(stateDir, 'secrets.json'), 'utf8')).toBe(secrets);
+    await stop(g);
+
+    rmSync(join(stateDir, 'config.json'), { recursive: true });
+    writeFileSync(join(stateDir, 'config.json'), saved);
+    const again = await boot();
+    expect((await get(again, '/new')).status).toBe(200);
+    expect(events.events.map((e) => e.event)).not.toContain('state_refused');
   });
 });
 
@@ -240,6 +267,27 @@ describe('unused bundles', () => {
     await apply(g, gatewayConfig([api('x', '=/x', mock('1'))]));
     await apply(g, gatewayConfig([api('y', '=/y', mock('1'))]));
     expect((await admin(g, 'HEAD', `/v1/bundles/${early.sha256}`)).status).toBe(200);
+  });
+});
+
+describe('without an admin listener', () => {
+  it('the state directory is not used: the config file is the whole truth', async () => {
+    const first = await boot();
+    await applyAll(first);
+    await stop(first);
+    const gateway = Gateway.fromConfig(
+      { config: start(), file: join(dir, 'plain.json'), baseDir: dir },
+      { env: {}, stateDir, accessLog: null },
+    );
+    try {
+      const { http } = await gateway.listen();
+      const res = await request(`http://127.0.0.1:${http!.port}/one`);
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+      expect(events.events.map((e) => e.event)).not.toContain('state_loaded');
+    } finally {
+      await gateway.close();
+    }
   });
 });
 
