@@ -33,6 +33,10 @@ const commands: Record<string, Entry> = {
     summary: 'the OpenAPI 3.1 document of a service',
     load: async () => (await import('./commands/openapi')).openapiCommand,
   },
+  provider: {
+    summary: 'install the Terraform provider for plain Terraform (HCL) configurations',
+    load: async () => (await import('./commands/provider')).providerCommand,
+  },
 };
 
 function usage(): string {

@@ -4,6 +4,7 @@
  * constructs accept is exactly a document the runtime accepts.
  */
 import safeRegex from 'safe-regex2';
+import type { AppliedConfig } from './admin';
 import { pathParamNames } from './path-syntax';
 import type {
   ApiConfig,
@@ -136,6 +137,16 @@ export const RESERVED_PREFIX = '/__apigw/';
 /** Where backends push to WebSocket connections (when a connections admin token is set). */
 export const CONNECTIONS_PATH = `${RESERVED_PREFIX}connections/`;
 
+/**
+ * The rules over the live part of a config (what the admin API applies and
+ * the Terraform provider plans): every rule but those about the start-bound
+ * fields (listeners, admin listener, health path), which such a document
+ * does not carry; the gateway checks those when it merges them in.
+ */
+export function checkAppliedConfigRules(config: AppliedConfig, valid: PartIsValid = everyPartValid): ConfigIssue[] {
+  return checkConfigRules(config as unknown as GatewayConfig, valid);
+}
+
 /** Every rule beyond the schema, over the parts of a document that match the schema. */
 export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = everyPartValid): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -248,9 +259,10 @@ interface ReservedPath {
 
 /** The gateway's own endpoints, as the request handler checks them before routing. */
 function reservedPaths(service: GatewayConfig['service']): ReservedPath[] {
-  const out: ReservedPath[] = [
-    { path: service.healthPath, what: 'health path', prefix: false, methods: ['GET', 'HEAD'] },
-  ];
+  const out: ReservedPath[] = [];
+  // An applied config has no health path: it is bound at start, and checked when the gateway merges it in.
+  if (service.healthPath !== undefined)
+    out.push({ path: service.healthPath, what: 'health path', prefix: false, methods: ['GET', 'HEAD'] });
   if (service.metricsPath !== undefined)
     out.push({ path: service.metricsPath, what: 'metrics path', prefix: false, methods: ['GET'] });
   if (service.connectionsAdminToken !== undefined)
@@ -539,7 +551,8 @@ function checkService(
   apiValid: (index: number, part: string) => boolean,
 ): void {
   const { service } = config;
-  if (valid('listeners')) {
+  // Listeners are bound at start: an applied config has none (see checkAppliedConfigRules).
+  if (valid('listeners') && (service.listeners as unknown) !== undefined) {
     const { http, https } = service.listeners;
     if (!http && !https) add('/service/listeners', 'a service needs an HTTP or an HTTPS listener');
     if (http && https && http.port !== 0 && http.port === https.port && http.host === https.host)

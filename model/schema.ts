@@ -6,7 +6,7 @@
  * are derived from it (`Static<...>`), so the two can never drift apart.
  * Rules that JSON Schema cannot express live in `rules.ts`.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TInteger, type TSchema } from '@sinclair/typebox';
 
 const Name = Type.String({ minLength: 1, maxLength: 60, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' });
 
@@ -34,21 +34,24 @@ export const MatchMode = Type.Union([
 ]);
 
 export const ParamLocation = Type.Union([Type.Literal('header'), Type.Literal('query'), Type.Literal('path')]);
-export const ParamType = Type.Union([
-  Type.Literal('string'),
-  Type.Literal('int'),
-  Type.Literal('long'),
-  Type.Literal('float'),
-  Type.Literal('double'),
-  Type.Literal('boolean'),
-]);
+export const ParamType = Type.Union(
+  [
+    Type.Literal('string'),
+    Type.Literal('int'),
+    Type.Literal('long'),
+    Type.Literal('float'),
+    Type.Literal('double'),
+    Type.Literal('boolean'),
+  ],
+  { default: 'string' },
+);
 
 export const Parameter = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128 }),
     in: ParamLocation,
     type: ParamType,
-    required: Type.Boolean(),
+    required: Type.Boolean({ default: false }),
     default: Type.Optional(Type.String()),
     sample: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
@@ -70,17 +73,18 @@ export const ConstantParameter = Type.Object(
   { additionalProperties: false },
 );
 
-const Timeout = Type.Integer({ minimum: 1, maximum: 30 * 60 * 1000, description: 'milliseconds' });
+const timeout = (defaultMs: number): TInteger =>
+  Type.Integer({ minimum: 1, maximum: 30 * 60 * 1000, description: 'milliseconds', default: defaultMs });
 
 export const HttpBackend = Type.Object(
   {
     type: Type.Literal('http'),
     origin: Type.String({ pattern: '^https?://' }),
-    path: Type.String({ pattern: '^/' }),
+    path: Type.String({ pattern: '^/', default: '/' }),
     method: HttpMethod,
-    timeoutMs: Timeout,
-    parameterMappings: Type.Array(ParameterMapping),
-    constants: Type.Array(ConstantParameter),
+    timeoutMs: timeout(15_000),
+    parameterMappings: Type.Array(ParameterMapping, { default: [] }),
+    constants: Type.Array(ConstantParameter, { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -93,7 +97,7 @@ export const BundledFunctionSource = Type.Object(
     dir: Type.String({ minLength: 1 }),
     /** `file.export`, for example `index.main_handler`. */
     handler: Type.String({ pattern: '^[A-Za-z0-9_./-]+\\.[A-Za-z_$][A-Za-z0-9_$]*$' }),
-    memoryMb: Type.Integer({ minimum: 16, maximum: 4096 }),
+    memoryMb: Type.Integer({ minimum: 16, maximum: 4096, default: 128 }),
     /**
      * Content hash of the code folder (`bundleHash` in `bundle-hash.ts`): set at synth, checked at load,
      * and the name under which the admin API stores the code of a live-applied config.
@@ -108,17 +112,17 @@ export const RemoteFunctionSource = Type.Object(
   {
     type: Type.Literal('remote'),
     url: Type.String({ pattern: '^https?://' }),
-    headers: Type.Record(Type.String(), Type.String()),
+    headers: Type.Record(Type.String(), Type.String(), { default: {} }),
   },
   { additionalProperties: false },
 );
 
 export const FunctionTarget = Type.Object(
   {
-    namespace: Type.String({ minLength: 1, maxLength: 60 }),
+    namespace: Type.String({ minLength: 1, maxLength: 60, default: 'default' }),
     functionName: Type.String({ minLength: 1, maxLength: 60 }),
-    version: Type.String({ minLength: 1, maxLength: 60 }),
-    timeoutMs: Timeout,
+    version: Type.String({ minLength: 1, maxLength: 60, default: '$LATEST' }),
+    timeoutMs: timeout(15_000),
     source: Type.Union([BundledFunctionSource, RemoteFunctionSource]),
   },
   { additionalProperties: false },
@@ -128,7 +132,7 @@ export const ScfBackend = Type.Object(
   {
     type: Type.Literal('scf'),
     function: FunctionTarget,
-    responseIntegration: Type.Boolean(),
+    responseIntegration: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );
@@ -136,10 +140,12 @@ export const ScfBackend = Type.Object(
 export const MockBackend = Type.Object(
   {
     type: Type.Literal('mock'),
-    statusCode: Type.Integer({ minimum: 100, maximum: 599 }),
-    headers: Type.Record(Type.String(), Type.String()),
-    body: Type.String(),
-    isBase64Encoded: Type.Boolean(),
+    statusCode: Type.Integer({ minimum: 100, maximum: 599, default: 200 }),
+    headers: Type.Record(Type.String(), Type.String(), {
+      default: { 'content-type': 'application/json; charset=utf-8' },
+    }),
+    body: Type.String({ default: '' }),
+    isBase64Encoded: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );
@@ -148,11 +154,11 @@ export const WebSocketBackend = Type.Object(
   {
     type: Type.Literal('websocket'),
     origin: Type.String({ pattern: '^wss?://' }),
-    path: Type.String({ pattern: '^/' }),
-    connectTimeoutMs: Timeout,
-    parameterMappings: Type.Array(ParameterMapping),
-    constants: Type.Array(ConstantParameter),
-    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024 }),
+    path: Type.String({ pattern: '^/', default: '/' }),
+    connectTimeoutMs: timeout(10_000),
+    parameterMappings: Type.Array(ParameterMapping, { default: [] }),
+    constants: Type.Array(ConstantParameter, { default: [] }),
+    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024, default: 1024 * 1024 }),
   },
   { additionalProperties: false },
 );
@@ -164,7 +170,7 @@ export const WebSocketFunctionBackend = Type.Object(
     register: Type.Optional(FunctionTarget),
     transfer: FunctionTarget,
     cleanup: Type.Optional(FunctionTarget),
-    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024 }),
+    maxMessageBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024, default: 1024 * 1024 }),
   },
   { additionalProperties: false },
 );
@@ -178,7 +184,7 @@ export const JwtTokenLocation = Type.Object(
     /** For headers: a scheme to strip, for example `Bearer`. */
     scheme: Type.Optional(Type.String()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: { from: 'header', name: 'authorization', scheme: 'Bearer' } },
 );
 
 export const JwtAlgorithm = Type.Union([
@@ -196,14 +202,15 @@ export const OAuthVerifier = Type.Object(
     /** PEM public key (SPKI) or a JWKS document (`{ "keys": [...] }`) as JSON text. */
     publicKeyPem: Type.Optional(Type.String()),
     jwks: Type.Optional(Type.String()),
-    algorithms: Type.Array(JwtAlgorithm, { minItems: 1 }),
+    algorithms: Type.Array(JwtAlgorithm, { minItems: 1, default: ['RS256'] }),
     issuer: Type.Optional(Type.String()),
     audience: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
-    clockToleranceSec: Type.Integer({ minimum: 0, maximum: 300 }),
+    clockToleranceSec: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
     tokenLocation: JwtTokenLocation,
     /** Verified claims forwarded to the backend: claim name → header name. */
     forwardClaims: Type.Array(
       Type.Object({ claim: Type.String(), header: Type.String() }, { additionalProperties: false }),
+      { default: [] },
     ),
     /** Refuse tokens without an `exp` claim; absent means true. */
     requireExp: Type.Optional(Type.Boolean()),
@@ -213,25 +220,28 @@ export const OAuthVerifier = Type.Object(
   { additionalProperties: false },
 );
 
-export const Auth = Type.Union([
-  Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
-  Type.Object(
-    /** `forwardAuthorization`: send the client's `Authorization` header to the backend; absent means false. */
-    { type: Type.Literal('keyPair'), forwardAuthorization: Type.Optional(Type.Boolean()) },
-    { additionalProperties: false },
-  ),
-  Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
-  /** The OAuth 2.0 authorization endpoint: served without authentication. */
-  Type.Object({ type: Type.Literal('oauth2Endpoint') }, { additionalProperties: false }),
-]);
+export const Auth = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
+    Type.Object(
+      /** `forwardAuthorization`: send the client's `Authorization` header to the backend; absent means false. */
+      { type: Type.Literal('keyPair'), forwardAuthorization: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
+    /** The OAuth 2.0 authorization endpoint: served without authentication. */
+    Type.Object({ type: Type.Literal('oauth2Endpoint') }, { additionalProperties: false }),
+  ],
+  { default: { type: 'none' } },
+);
 
 export const Cors = Type.Object(
   {
     allowOrigins: Type.Array(Type.String(), { minItems: 1 }),
-    allowMethods: Type.Array(Type.String()),
-    allowHeaders: Type.Array(Type.String()),
-    exposeHeaders: Type.Array(Type.String()),
-    allowCredentials: Type.Boolean(),
+    allowMethods: Type.Array(Type.String(), { default: [] }),
+    allowHeaders: Type.Array(Type.String(), { default: [] }),
+    exposeHeaders: Type.Array(Type.String(), { default: [] }),
+    allowCredentials: Type.Boolean({ default: false }),
     maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
@@ -247,9 +257,9 @@ export const ResponseDoc = Type.Object(
     contentType: Type.Optional(Type.String()),
     successSample: Type.Optional(Type.String()),
     failureSample: Type.Optional(Type.String()),
-    errorCodes: Type.Array(ErrorCode),
+    errorCodes: Type.Array(ErrorCode, { default: [] }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: { errorCodes: [] } },
 );
 
 export const Api = Type.Object(
@@ -258,19 +268,19 @@ export const Api = Type.Object(
     description: Type.Optional(Type.String()),
     frontend: Type.Object(
       {
-        type: Type.Union([Type.Literal('http'), Type.Literal('websocket')]),
+        type: Type.Union([Type.Literal('http'), Type.Literal('websocket')], { default: 'http' }),
         /** The path as the user wrote it, in the document's syntax (`=/user`, `^~/user`, `~^/re$`, ...). */
         rawPath: Type.String({ minLength: 1, maxLength: 2048 }),
         match: MatchMode,
         /** The path without its match-mode marker; for `regex`, the pattern. */
         path: Type.String({ minLength: 1, maxLength: 2048 }),
-        method: HttpMethod,
+        method: Type.Union(HttpMethod.anyOf, { default: 'GET' }),
       },
       { additionalProperties: false },
     ),
     auth: Auth,
     cors: Type.Union([Cors, Type.Null()]),
-    parameters: Type.Array(Parameter),
+    parameters: Type.Array(Parameter, { default: [] }),
     backend: Backend,
     response: ResponseDoc,
   },
@@ -333,21 +343,33 @@ export const Listeners = Type.Object(
   { additionalProperties: false },
 );
 
+/** Defaults the constructs apply and the README documents (`DEFAULT_LIMITS`). */
+const LIMIT_DEFAULTS = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxPathLength: 2048,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  trustForwardedHeaders: false,
+  shutdownGraceMs: 10_000,
+};
+
 export const Limits = Type.Object(
   {
-    maxBodyBytes: Type.Integer({ minimum: 0 }),
-    maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
-    maxPathLength: Type.Integer({ minimum: 16, maximum: 65536 }),
-    headersTimeoutMs: Type.Integer({ minimum: 100 }),
-    requestTimeoutMs: Type.Integer({ minimum: 0 }),
-    keepAliveTimeoutMs: Type.Integer({ minimum: 100 }),
+    maxBodyBytes: Type.Integer({ minimum: 0, default: LIMIT_DEFAULTS.maxBodyBytes }),
+    maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024, default: LIMIT_DEFAULTS.maxHeaderBytes }),
+    maxPathLength: Type.Integer({ minimum: 16, maximum: 65536, default: LIMIT_DEFAULTS.maxPathLength }),
+    headersTimeoutMs: Type.Integer({ minimum: 100, default: LIMIT_DEFAULTS.headersTimeoutMs }),
+    requestTimeoutMs: Type.Integer({ minimum: 0, default: LIMIT_DEFAULTS.requestTimeoutMs }),
+    keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: LIMIT_DEFAULTS.keepAliveTimeoutMs }),
     /** Trust client-supplied `X-Forwarded-*` headers (only behind a proxy you run). */
-    trustForwardedHeaders: Type.Boolean(),
-    shutdownGraceMs: Type.Integer({ minimum: 0 }),
+    trustForwardedHeaders: Type.Boolean({ default: LIMIT_DEFAULTS.trustForwardedHeaders }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, default: LIMIT_DEFAULTS.shutdownGraceMs }),
     /** Request header names with `_`: dropped before any backend (absent means `drop`) or refused with 400. */
     headersWithUnderscores: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('reject')])),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: LIMIT_DEFAULTS },
 );
 
 export const AdminListener = Type.Object(
@@ -367,16 +389,19 @@ export const Service = Type.Object(
     id: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
     stage: Type.Object(
-      { name: Name, variables: Type.Record(Type.String(), Type.String()) },
-      { additionalProperties: false },
+      {
+        name: Type.String({ ...Name, default: 'release' }),
+        variables: Type.Record(Type.String(), Type.String(), { default: {} }),
+      },
+      { additionalProperties: false, default: { name: 'release', variables: {} } },
     ),
     listeners: Listeners,
-    healthPath: Type.String({ pattern: '^/' }),
+    healthPath: Type.String({ pattern: '^/', default: '/__apigw/health' }),
     /** Prometheus metrics path; absent means metrics are not served. */
     metricsPath: Type.Optional(Type.String({ pattern: '^/' })),
     limits: Limits,
-    keyPairs: Type.Array(KeyPair),
-    usagePlans: Type.Array(UsagePlan),
+    keyPairs: Type.Array(KeyPair, { default: [] }),
+    usagePlans: Type.Array(UsagePlan, { default: [] }),
     /** Token that backends present to push to or close WebSocket connections by id. */
     connectionsAdminToken: Type.Optional(SecretRef),
     /**
@@ -435,13 +460,4 @@ export type GatewayConfig = Static<typeof GatewayConfig>;
 export const gatewayConfigSchema: TSchema = GatewayConfig;
 
 /** Defaults the constructs apply and the README documents. */
-export const DEFAULT_LIMITS: LimitsConfig = {
-  maxBodyBytes: 10 * 1024 * 1024,
-  maxHeaderBytes: 16 * 1024,
-  maxPathLength: 2048,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 5_000,
-  trustForwardedHeaders: false,
-  shutdownGraceMs: 10_000,
-};
+export const DEFAULT_LIMITS: LimitsConfig = LIMIT_DEFAULTS;

@@ -4,40 +4,87 @@
  * part of the document the schema accepts, so a mistake in one API or field
  * hides no mistake elsewhere. The runtime refuses to start (or reload) on a
  * document this rejects, and the constructs refuse to synthesize it.
+ * `validateAppliedConfig` does the same for the live part of a config (what
+ * the admin API applies and the Terraform provider plans).
  */
 import Ajv, { type ErrorObject } from 'ajv';
-import { checkConfigRules, checkConfigWarnings, type ConfigIssue, type PartIsValid } from './rules';
+import type { TSchema } from '@sinclair/typebox';
+import { AppliedConfig } from './admin';
+import {
+  checkAppliedConfigRules,
+  checkConfigRules,
+  checkConfigWarnings,
+  type ConfigIssue,
+  type PartIsValid,
+} from './rules';
 import { GatewayConfig } from './schema';
 
-export type ValidationResult =
+export type ValidationResult<T = GatewayConfig> =
   | {
       readonly ok: true;
-      readonly config: GatewayConfig;
+      readonly config: T;
       readonly issues: readonly [];
       /** Legal but suspicious (a route the gateway's own endpoints shadow). */
       readonly warnings: readonly ConfigIssue[];
     }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly warnings: readonly ConfigIssue[] };
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
+type Validator = ReturnType<Ajv['compile']>;
+const compiled = new Map<TSchema, Validator>();
+let ajv: Ajv | undefined;
 
-function schemaValidator(): ReturnType<Ajv['compile']> {
+function schemaValidator(schema: TSchema): Validator {
   // Compiled on first use, not at import: the CLI's other commands should not pay for it.
-  compiled ??= new Ajv({
-    allErrors: true,
-    strict: true,
-    allowUnionTypes: true,
-    // The validator runs once per config load; optimising its code costs more start-up time (~50 ms) than it saves.
-    code: { optimize: false },
-  }).compile(GatewayConfig);
-  return compiled;
+  let validate = compiled.get(schema);
+  if (!validate) {
+    ajv ??= new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      // The validator runs once per config load; optimising its code costs more start-up time (~50 ms) than it saves.
+      code: { optimize: false },
+    });
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
 }
 
 /** Validates an unknown value as a gateway config document; every issue, sorted by field. */
 export function validateConfig(doc: unknown): ValidationResult {
-  const validate = schemaValidator();
+  return validateWith(GatewayConfig, doc, checkConfigRules, checkConfigWarnings);
+}
+
+/** Validates an unknown value as an applied config (the config without its start-bound fields). */
+export function validateAppliedConfig(doc: unknown): ValidationResult<AppliedConfig> {
+  return validateWith(AppliedConfig, doc, checkAppliedConfigRules, (config, valid) =>
+    checkConfigWarnings(config as unknown as GatewayConfig, valid),
+  );
+}
+
+/** Schema issues only (no rules): for a document with parts not known yet. */
+export function schemaIssues(schema: TSchema, doc: unknown): ConfigIssue[] {
+  const validate = schemaValidator(schema);
+  return validate(doc) ? [] : issuesOf(narrowUnions(validate.errors ?? []));
+}
+
+function validateWith<T>(
+  schema: TSchema,
+  doc: unknown,
+  rules: (config: T, valid: PartIsValid) => ConfigIssue[],
+  warn: (config: T, valid: PartIsValid) => ConfigIssue[],
+): ValidationResult<T> {
+  const validate = schemaValidator(schema);
   const errors = validate(doc) ? [] : narrowUnions(validate.errors ?? []);
-  const schemaIssues = dedupe(
+  const valid = partValidity(errors);
+  const config = doc as T;
+  const issues = sortByField([...issuesOf(errors), ...rules(config, valid)]);
+  const warnings = sortByField(warn(config, valid));
+  return issues.length === 0 ? { ok: true, config, issues: [], warnings } : { ok: false, issues, warnings };
+}
+
+function issuesOf(errors: readonly ErrorObject[]): ConfigIssue[] {
+  return dedupe(
     errors.map((e) => ({
       field: e.instancePath || '/',
       message:
@@ -46,11 +93,6 @@ export function validateConfig(doc: unknown): ValidationResult {
           : (e.message ?? 'is invalid'),
     })),
   );
-  const valid = partValidity(errors);
-  const config = doc as GatewayConfig;
-  const issues = sortByField([...schemaIssues, ...checkConfigRules(config, valid)]);
-  const warnings = sortByField(checkConfigWarnings(config, valid));
-  return issues.length === 0 ? { ok: true, config, issues: [], warnings } : { ok: false, issues, warnings };
 }
 
 /** One line per issue, for logs and CLI output. */

@@ -1,5 +1,6 @@
 // Once per test run: builds dist/ (tests spawn the real `apigw` and the compiled quickstart), bundles the
-// runtime (the constructs copy it into build contexts), and gives the run its own temp folder, so that
+// runtime (the constructs copy it into build contexts) and the Terraform provider (the provider tests run it
+// under real terraform), and gives the run its own temp folder, so that
 // global-teardown.js can tell what the tests left behind even while other runs share the machine.
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync } = require('node:fs');
@@ -13,7 +14,8 @@ module.exports = async () => {
     cwd: root,
     stdio: 'inherit',
   });
-  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-runtime.mjs')], { stdio: 'inherit' });
+  for (const script of ['bundle-runtime.mjs', 'bundle-provider.mjs'])
+    execFileSync(process.execPath, [join(root, 'scripts', script)], { stdio: 'inherit' });
   // Test workers start after this and inherit the variable; os.tmpdir() reads it on every call.
   const dir = mkdtempSync(join(tmpdir(), 'apigw-jest-run-'));
   process.env.APIGW_TEST_TMP_PARENT = process.env.TMPDIR ?? '';

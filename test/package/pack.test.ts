@@ -19,6 +19,8 @@ it('installs from the tarball into a fresh cdktf app and synthesizes', () => {
   const tarball = join(work, out.trim().split('\n').pop() as string);
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   expect(listing).toContain('package/dist/runtime-bundle/gateway.js');
+  expect(listing).toContain('package/dist/provider-bundle/provider.cjs');
+  expect(listing).toContain('package/dist/provider-bundle/provider.json');
   expect(listing).toContain('package/runtime/Dockerfile');
   expect(listing).not.toContain('package/test/');
   expect(listing).not.toMatch(/package\/(lib|runtime)\/[^\n]*\.ts\n/);
@@ -96,6 +98,21 @@ app.synth();`,
     homepage: expect.stringMatching(/^https:\/\//),
     bugs: { url: expect.stringMatching(/^https:\/\//) },
   });
+  // The Terraform provider vendors from the installed package (its bundle needs no node_modules).
+  const vendored = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `console.log(JSON.stringify(require('cdktf-apigw/provider').vendorProvider(${JSON.stringify(stackDir)})))`,
+      ],
+      { cwd: app, encoding: 'utf8' },
+    ),
+  ) as { source: string; version: string };
+  expect(vendored.source).toBe('cdktf-apigw.dev/cdktf-apigw/apigw');
+  expect(
+    existsSync(join(stackDir, 'terraform.d/plugins', vendored.source, vendored.version, 'linux_amd64', 'provider.cjs')),
+  ).toBe(true);
   // A construct library must not bring its own copy of the framework.
   expect(existsSync(join(app, 'node_modules', 'cdktf-apigw', 'node_modules', 'cdktf'))).toBe(false);
 }, 240_000);
