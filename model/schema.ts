@@ -336,6 +336,12 @@ export const Limits = Type.Object(
     /** Trust client-supplied `X-Forwarded-*` headers (only behind a proxy you run). */
     trustForwardedHeaders: Type.Boolean(),
     shutdownGraceMs: Type.Integer({ minimum: 0 }),
+    /** Open client connections (HTTP and HTTPS together); absent means 10,000. See README "Security". */
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Time a client has to finish the TLS handshake; absent means 10 s. */
+    tlsHandshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** `%2F`, `%5C` or `\\` in a path: 400 (`reject`, the default) or 307 to the unescaped path (`redirect`). */
+    escapedSlashes: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('redirect')])),
   },
   { additionalProperties: false },
 );
@@ -424,8 +430,8 @@ export type GatewayConfig = Static<typeof GatewayConfig>;
 /** The JSON Schema document, as published in `gateway-config.schema.json`. */
 export const gatewayConfigSchema: TSchema = GatewayConfig;
 
-/** Defaults the constructs apply and the README documents. */
-export const DEFAULT_LIMITS: LimitsConfig = {
+/** Defaults the constructs apply and the README documents (the runtime applies them to absent optional fields). */
+export const DEFAULT_LIMITS: Required<LimitsConfig> = {
   maxBodyBytes: 10 * 1024 * 1024,
   maxHeaderBytes: 16 * 1024,
   maxPathLength: 2048,
@@ -434,4 +440,7 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   keepAliveTimeoutMs: 5_000,
   trustForwardedHeaders: false,
   shutdownGraceMs: 10_000,
+  maxConnections: 10_000,
+  tlsHandshakeTimeoutMs: 10_000,
+  escapedSlashes: 'reject',
 };

@@ -105,8 +105,15 @@ export function handleRequest(state: HandlerState, req: IncomingMessage, res: Se
 
   const target = req.url ?? '/';
   if (target.length > limits.maxPathLength) return fail(new GatewayError(Errors.UriTooLong));
-  const normal = normalizeTarget(target);
-  if (!normal.ok) return fail(new GatewayError(Errors.BadRequest, normal.reason));
+  const normal = normalizeTarget(target, limits.escapedSlashes);
+  if (!normal.ok) {
+    if (normal.location === undefined) return fail(new GatewayError(Errors.BadRequest, normal.reason));
+    // `escapedSlashes: 'redirect'`: send the client to the unescaped, normalised path (307 keeps method and body).
+    req.resume();
+    res.writeHead(307, { location: normal.location, 'content-length': 0, 'x-api-requestid': info.requestId });
+    res.end();
+    return;
+  }
   const { path, query: rawQuery } = normal;
   pathForLog = path;
 
