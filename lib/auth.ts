@@ -28,6 +28,17 @@ export interface OAuth2Options {
   readonly forwardClaims?: Record<string, string>;
 }
 
+/** Options of {@link Auth.keyPair}. */
+export interface KeyPairAuthOptions {
+  /**
+   * Refuse signatures that do not sign the request line: the signed headers must
+   * list `(request-target)` (the method, path and query), so that a captured
+   * signature cannot be replayed on another path or method within the date window.
+   * @default false
+   */
+  readonly requireSignedRequestTarget?: boolean;
+}
+
 export class Auth {
   /** No authentication. */
   static none(): Auth {
@@ -37,8 +48,13 @@ export class Auth {
    * Key-pair (HMAC signature) authentication. The service's usage plans say
    * which key pairs may call the API.
    */
-  static keyPair(): Auth {
-    return new Auth({ type: 'keyPair' });
+  static keyPair(options: KeyPairAuthOptions = {}): Auth {
+    return new Auth({
+      type: 'keyPair',
+      ...(options.requireSignedRequestTarget !== undefined
+        ? { requireSignedRequestTarget: options.requireSignedRequestTarget }
+        : {}),
+    });
   }
   /** OAuth 2.0: requests carry a JWT access token the gateway verifies. */
   static oauth2(options: OAuth2Options): Auth {

@@ -211,7 +211,14 @@ export const OAuthVerifier = Type.Object(
 
 export const Auth = Type.Union([
   Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('keyPair') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('keyPair'),
+      /** Refuse signatures that do not list `(request-target)` (method, path and query); absent means false. */
+      requireSignedRequestTarget: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
   /** The OAuth 2.0 authorization endpoint: served without authentication. */
   Type.Object({ type: Type.Literal('oauth2Endpoint') }, { additionalProperties: false }),

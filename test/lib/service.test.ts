@@ -137,6 +137,20 @@ describe('Service', () => {
     expect(out.variable?.partner_key?.sensitive).toBe(true);
   });
 
+  it('Auth.keyPair({ requireSignedRequestTarget }) reaches the config', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop');
+    svc.addApi('a', {
+      path: '=/a',
+      auth: Auth.keyPair({ requireSignedRequestTarget: true }),
+      backend: MockBackend.json({}),
+    });
+    svc.addApi('b', { path: '=/b', auth: Auth.keyPair(), backend: MockBackend.json({}) });
+    const [a, b] = svc.toConfig().apis;
+    expect(a?.auth).toEqual({ type: 'keyPair', requireSignedRequestTarget: true });
+    expect(b?.auth).toEqual({ type: 'keyPair' });
+  });
+
   it('reports every mistake in one synth, each with the construct path and the field', () => {
     const s = stack();
     const svc = new Service(s, 'shop');
