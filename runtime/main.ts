@@ -2,7 +2,7 @@
  * The gateway process (the image's entry point, and `apigw serve`):
  *
  *   gateway [serve] [--config FILE]   serve; FILE defaults to $APIGW_CONFIG, then ./config/gateway.json
- *   gateway check [--config FILE]     validate the config and exit (0 valid, 1 invalid)
+ *   gateway check [--config FILE]     load the config as serve does, without listening (exit 0 valid, 1 not)
  *   gateway healthcheck [--config F]  GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
  *
  * Signals: SIGHUP reloads the config file (a bad file is refused and logged,
@@ -20,9 +20,13 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
   const file = (i >= 0 ? args[i + 1] : undefined) ?? env.APIGW_CONFIG ?? 'config/gateway.json';
 
   if (command === 'check') {
+    // Everything `serve` does before it listens (schema, rules, secrets, certificates, regexes, function
+    // code), so that a config `check` passes is one `serve` starts with.
     try {
-      const loaded = await loadConfigFile(file);
-      process.stdout.write(`config ${loaded.file} is valid: ${loaded.config.apis.length} APIs\n`);
+      const gateway = await Gateway.fromFile(file, { env, accessLog: null });
+      await gateway.close();
+      const { config, file: resolved } = gateway.config;
+      process.stdout.write(`config ${resolved} is valid: ${config.apis.length} APIs\n`);
       return 0;
     } catch (err) {
       process.stderr.write(`${(err as Error).message}\n`);
@@ -43,7 +47,15 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
     else logEvent('start_failed', { reason: (err as Error).message });
     return 1;
   }
-  const addresses = await gateway.listen();
+  let addresses: Awaited<ReturnType<Gateway['listen']>>;
+  try {
+    addresses = await gateway.listen();
+  } catch (err) {
+    // A listener that cannot bind (port taken) stops the start: never serve HTTP only when HTTPS was asked for.
+    logEvent('start_failed', { reason: (err as Error).message });
+    await gateway.close();
+    return 1;
+  }
   logEvent('listening', {
     service: gateway.config.config.service.name,
     apis: gateway.config.config.apis.length,
