@@ -61,6 +61,7 @@ export async function runGateway(argv: readonly string[], env: NodeJS.ProcessEnv
     apis: gateway.config.config.apis.length,
     http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
     https: addresses.https && `${addresses.https.address}:${addresses.https.port}`,
+    maxConnections: gateway.clientConnections.cap,
   });
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {
