@@ -1,10 +1,12 @@
 /** One API of a service. */
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import type { ApiConfig, HttpMethod, ParamLocation, ParamType } from '../model';
+import { routeRegexLiteral, type ApiConfig, type HttpMethod, type ParamLocation, type ParamType } from '../model';
 import { ApiPath } from './api-path';
 import { Auth } from './auth';
 import type { Backend, FunctionBundle } from './backends/backend';
 import { Cors } from './cors';
+import { Messages } from './messages';
 
 /** An input parameter of an API. */
 export interface ParameterOptions {
@@ -79,6 +81,10 @@ export class Api extends Construct {
     super(scope, id);
     this.props = props;
     this.apiName = props.apiName ?? id;
+    const resolved = (typeof props.path === 'string' ? ApiPath.parse(props.path) : props.path).resolve();
+    if ('match' in resolved && resolved.match === 'regex' && routeRegexLiteral(resolved.path) === undefined) {
+      Annotations.of(this).addWarning(Messages.unindexedRegex(resolved.path));
+    }
   }
 
   /** This API's config and the function code it needs bundled. */
