@@ -74,6 +74,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       let responded = false;
       let retried = !IDEMPOTENT.has(method) || hasBody;
       let hints = 0;
+      /** The final response's head, until its first body byte or its end. */
+      let head: OutgoingHttpHeaders | undefined;
+      let headStatus = 0;
+      const writeHead = (): void => {
+        res.writeHead(headStatus, head);
+        head = undefined;
+      };
 
       const body = hasBody
         ? chunked
@@ -151,11 +158,15 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
             res.end();
             return;
           }
-          res.writeHead(statusCode, out);
+          // The head goes out with the first body byte (as Node would send it anyway): a backend that fails
+          // before then still gets the client a 502/504 answer instead of a head and nothing.
+          headStatus = statusCode;
+          head = out;
         },
         onResponseData(c, chunk) {
           if (done) return;
           timer.refresh();
+          if (head) writeHead();
           if (!res.write(chunk)) {
             paused = true;
             c.pause();
@@ -164,6 +175,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         onResponseEnd() {
           if (done) return;
           finish();
+          if (head) writeHead();
           res.end();
         },
         onResponseError(_c, err) {
