@@ -90,6 +90,8 @@ export class ConnectionGuard {
   secured(tls: Duplex): void {
     const c = this.open.get(parentOf(tls));
     if (c) c.http = tls;
+    // The TLS socket writes to the TCP handle itself: its end, not the TCP socket's, starts the linger.
+    tls.once('finish', () => lingerThenDestroy(tls));
   }
 
   /** A connection became a WebSocket. */
@@ -115,7 +117,7 @@ export class ConnectionGuard {
   }
 }
 
-function lingerThenDestroy(socket: Socket): void {
+function lingerThenDestroy(socket: Duplex): void {
   if (socket.destroyed) return;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();

@@ -85,6 +85,16 @@ describe('apigw check refuses what serve refuses', () => {
   });
 });
 
+describe('apigw check --no-secrets (the image build, where secrets are not present)', () => {
+  it('checks the schema and rules only', async () => {
+    const missingSecret = writeConfig('no-secrets', httpsConfig('missing.crt', 'a.key'));
+    expect(await runGateway(['check', '--no-secrets', '--config', missingSecret], {})).toBe(0);
+    const broken = gatewayConfig([api('a', '=/a', mock('"a"')), api('a', '=/b', mock('"b"'))]);
+    expect(await runGateway(['check', '--no-secrets', '--config', writeConfig('broken', broken)], {})).toBe(1);
+    expect(stderr.join('')).toContain('already used');
+  });
+});
+
 describe('serve with the HTTPS port taken', () => {
   it('exits 1 and closes the HTTP listener it had opened', async () => {
     const taken = createServer();

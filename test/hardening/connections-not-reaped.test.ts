@@ -259,6 +259,21 @@ describe('TLS', () => {
     expect(s).toBeDefined();
   });
 
+  it('a TLS client that gets a 408 and never reads or closes loses its socket', async () => {
+    const s = await new Promise<Socket>((resolve, reject) => {
+      const t = tlsConnect(
+        { port: httpsPort, host: '127.0.0.1', servername: 'a.example', rejectUnauthorized: false },
+        () => resolve(t),
+      );
+      t.on('error', reject);
+    });
+    clients.push(s);
+    s.on('error', () => undefined);
+    s.write('GET /fast HTTP/1.1\r\nHost: a.example\r\n'); // never finishes its head
+    s.pause();
+    await eventually(() => gw.gateway.clientConnections.open === 0, 'the socket to be destroyed after the 408', 5000);
+  });
+
   it('the cap counts HTTPS connections, and an idle TLS connection makes room like any other', async () => {
     const tls = await Promise.all(
       Array.from({ length: CAP }, () => {
