@@ -5,8 +5,8 @@
  * At the cap a new connection first takes the place of the connection that
  * has been idle longest — one with no response in progress: it has not sent a
  * whole request head yet, is between keep-alive requests, or is still in the
- * TLS handshake — as nginx does
- * with its reusable connections, so that idle clients cannot lock others out.
+ * TLS handshake — as nginx does with its reusable connections, so that idle
+ * clients cannot lock others out. Open WebSockets are never taken.
  * When every connection is busy, a small reserve admits a few more for one
  * request each: the health path is served (orchestrators keep seeing the
  * process), anything else gets 503 `ConnectionLimit`, and the connection is
@@ -52,7 +52,7 @@ export class ConnectionGuard {
   readonly reserveSize: number;
 
   constructor(readonly cap: number) {
-    this.reserveSize = Math.min(64, Math.max(8, Math.ceil(cap / 100)));
+    this.reserveSize = reserveFor(cap);
   }
 
   /** Open connections, reserve included. */
@@ -117,6 +117,11 @@ export class ConnectionGuard {
   }
 }
 
+/** The reserve past the cap: 1 % of it, at least 8 and at most 64 connections. */
+function reserveFor(cap: number): number {
+  return Math.min(64, Math.max(8, Math.ceil(cap / 100)));
+}
+
 function lingerThenDestroy(socket: Duplex): void {
   if (socket.destroyed) return;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
@@ -136,7 +141,7 @@ function parentOf(socket: Duplex): Socket {
 export function effectiveConnectionCap(configured: number): number {
   const files = openFileLimit();
   if (files === undefined) return configured;
-  const reserve = Math.min(64, Math.max(8, Math.ceil(configured / 100)));
+  const reserve = reserveFor(configured);
   return Math.max(1, Math.min(configured, Math.floor((files - 64) / 2) - reserve));
 }
 
