@@ -1,7 +1,7 @@
 /** One API of a service. */
 import { Annotations, Aspects } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
-import type { ApiConfig, HttpMethod, ParamLocation, ParamType } from '../model';
+import { routeRegexLiteral, type ApiConfig, type HttpMethod, type ParamLocation, type ParamType } from '../model';
 import { findingsFromHost } from './api-findings';
 import { ApiPath } from './api-path';
 import { Auth } from './auth';
@@ -98,6 +98,10 @@ export class Api extends Construct {
         if (node === this) this.addWarnings();
       },
     });
+    const resolved = (typeof props.path === 'string' ? ApiPath.parse(props.path) : props.path).resolve();
+    if ('match' in resolved && resolved.match === 'regex' && routeRegexLiteral(resolved.path) === undefined) {
+      Annotations.of(this).addWarning(Messages.unindexedRegex(resolved.path));
+    }
   }
 
   /**

@@ -51,6 +51,13 @@ export interface KeyPairAuthOptions {
    * @default false - the backend gets the key id as `x-api-secretid`
    */
   readonly forwardAuthorization?: boolean;
+  /**
+   * Refuse signatures that do not sign the request line: the signed headers must
+   * list `(request-target)` (the method, path and query), so that a captured
+   * signature cannot be replayed on another path or method within the date window.
+   * @default false
+   */
+  readonly requireSignedRequestTarget?: boolean;
 }
 
 export class Auth {
@@ -66,6 +73,9 @@ export class Auth {
     return new Auth({
       type: 'keyPair',
       ...(options.forwardAuthorization !== undefined ? { forwardAuthorization: options.forwardAuthorization } : {}),
+      ...(options.requireSignedRequestTarget !== undefined
+        ? { requireSignedRequestTarget: options.requireSignedRequestTarget }
+        : {}),
     });
   }
   /** OAuth 2.0: requests carry a JWT access token the gateway verifies. */

@@ -119,6 +119,10 @@ export const Messages = {
 
   /** A config issue (a rule of the document) in the words of the props. */
   configIssue: (prop: string, message: string) => `${prop}: ${message}`,
+  unindexedRegex: (pattern: string) =>
+    `route regex "${pattern}" has no literal the router can index (a literal prefix after "^", or literal text every ` +
+    `match contains, such as "/orders/"): it runs for every request that reaches the regex routes, so many such ` +
+    `routes slow down every request served by a plain route or not found`,
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 export * from './schema';
 export * from './path-syntax';
+export * from './route-regex';
 export * from './rules';
 export * from './validate';
 export * from './canonical';

@@ -224,8 +224,13 @@ export const Auth = Type.Union(
   [
     Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
     Type.Object(
-      /** `forwardAuthorization`: send the client's `Authorization` header to the backend; absent means false. */
-      { type: Type.Literal('keyPair'), forwardAuthorization: Type.Optional(Type.Boolean()) },
+      {
+        type: Type.Literal('keyPair'),
+        /** Send the client's `Authorization` header to the backend; absent means false. */
+        forwardAuthorization: Type.Optional(Type.Boolean()),
+        /** Refuse signatures that do not list `(request-target)` (method, path and query); absent means false. */
+        requireSignedRequestTarget: Type.Optional(Type.Boolean()),
+      },
       { additionalProperties: false },
     ),
     Type.Object({ type: Type.Literal('oauth2'), verifier: OAuthVerifier }, { additionalProperties: false }),
@@ -367,7 +372,17 @@ export const Limits = Type.Object(
     trustForwardedHeaders: Type.Boolean({ default: LIMIT_DEFAULTS.trustForwardedHeaders }),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: LIMIT_DEFAULTS.shutdownGraceMs }),
     /** Request header names with `_`: dropped before any backend (absent means `drop`) or refused with 400. */
-    headersWithUnderscores: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('reject')])),
+    headersWithUnderscores: Type.Optional(
+      Type.Union([Type.Literal('drop'), Type.Literal('reject')], { default: 'drop' }),
+    ),
+    /** Open client connections (HTTP and HTTPS together); absent means 10,000. See README "Security". */
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1, default: 10_000 })),
+    /** Time a client has to finish the TLS handshake; absent means 10 s. */
+    tlsHandshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, default: 10_000 })),
+    /** `%2F`, `%5C` or `\\` in a path: 400 (`reject`, the default) or 307 to the unescaped path (`redirect`). */
+    escapedSlashes: Type.Optional(
+      Type.Union([Type.Literal('reject'), Type.Literal('redirect')], { default: 'reject' }),
+    ),
   },
   { additionalProperties: false, default: LIMIT_DEFAULTS },
 );
@@ -459,5 +474,11 @@ export type GatewayConfig = Static<typeof GatewayConfig>;
 /** The JSON Schema document, as published in `gateway-config.schema.json`. */
 export const gatewayConfigSchema: TSchema = GatewayConfig;
 
-/** Defaults the constructs apply and the README documents. */
-export const DEFAULT_LIMITS: LimitsConfig = LIMIT_DEFAULTS;
+/** Defaults the constructs apply and the README documents (the runtime applies them to absent optional fields). */
+export const DEFAULT_LIMITS: Required<LimitsConfig> = {
+  ...LIMIT_DEFAULTS,
+  headersWithUnderscores: 'drop',
+  maxConnections: 10_000,
+  tlsHandshakeTimeoutMs: 10_000,
+  escapedSlashes: 'reject',
+};

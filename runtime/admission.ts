@@ -29,7 +29,7 @@ import { CONNECTIONS_PATH } from './websocket/admin';
 import { checkHandshake } from './websocket/handshake';
 
 /** Requests the HTTP handler answers itself, without an API. */
-export const Local = { Health: 1, Metrics: 2, Connections: 3, Preflight: 4, Redirect: 5 } as const;
+export const Local = { Health: 1, Metrics: 2, Connections: 3, Preflight: 4, Redirect: 5, Unescape: 6 } as const;
 export type LocalRoute = (typeof Local)[keyof typeof Local];
 
 export type Admission<T> = T | GatewayError | LocalRoute | Promise<T | GatewayError>;
@@ -111,8 +111,14 @@ export function admit(
 
   const target = req.url ?? '/';
   if (target.length > limits.maxPathLength) return new GatewayError(Errors.UriTooLong);
-  const normal = normalizeTarget(target);
-  if (!normal.ok) return new GatewayError(Errors.BadRequest, normal.reason);
+  const normal = normalizeTarget(target, limits.escapedSlashes);
+  if (!normal.ok) {
+    // `escapedSlashes: 'redirect'`: an HTTP client is sent to the unescaped path (`info.path` holds it);
+    // an upgrade cannot follow a redirect, so it is refused like any bad target.
+    if (normal.location === undefined || upgrade) return new GatewayError(Errors.BadRequest, normal.reason);
+    info.path = normal.location;
+    return Local.Unescape;
+  }
   const { path, query: rawQuery } = normal;
   info.path = path;
 

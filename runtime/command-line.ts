@@ -4,7 +4,7 @@
  * so the image and the CLI accept the same flags and refuse the same mistakes.
  *
  *   [serve] [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]
- *   check [FILE | --config FILE]
+ *   check [FILE | --config FILE] [--no-secrets]
  *   healthcheck [FILE | --config FILE] [--port PORT]
  *
  * `--port` and `--host` replace the port and address of the config's HTTP
@@ -28,19 +28,22 @@ export interface GatewayArgs {
   readonly http: ListenerOverride;
   /** Where applied configs are kept (`--state-dir`, else `$APIGW_STATE_DIR`; empty means none). */
   readonly stateDir: string | undefined;
+  /** `check --no-secrets`: schema and rules only, for image builds (no secrets or certificates there). */
+  readonly noSecrets: boolean;
 }
 
 const COMMANDS: readonly GatewayCommand[] = ['serve', 'check', 'healthcheck'];
 
 const SYNOPSIS: Record<GatewayCommand, string> = {
   serve: 'serve [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]',
-  check: 'check [FILE | --config FILE]',
+  check: 'check [FILE | --config FILE] [--no-secrets]',
   healthcheck: 'healthcheck [FILE | --config FILE] [--port PORT]',
 };
 
 const DESCRIPTION: Record<GatewayCommand, string> = {
   serve: 'Serves the gateway config FILE. SIGHUP reloads FILE; SIGTERM and SIGINT drain and exit.',
-  check: 'Validates FILE and exits 0 when it is valid, 1 when not (every bad field is named).',
+  check:
+    'Loads FILE as serve does, without listening, and exits 0 when it serves, 1 when not (every bad field is named).',
   healthcheck: 'GETs the health path on 127.0.0.1 and exits 0 on 200 (the image HEALTHCHECK).',
 };
 
@@ -50,7 +53,7 @@ const OPTIONS: Record<GatewayCommand, readonly string[]> = {
     '      --host ADDRESS  bind ADDRESS instead of the HTTP listener host in FILE (for example 127.0.0.1)',
     '      --state-dir DIR keep configs applied through the admin API in DIR (default: $APIGW_STATE_DIR)',
   ],
-  check: [],
+  check: ['      --no-secrets    check the schema and rules only (for image builds, which have no secrets)'],
   healthcheck: ['      --port PORT     the port serve was started with, when it had --port'],
 };
 
@@ -80,6 +83,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     port: { type: 'string' },
     host: { type: 'string' },
     'state-dir': { type: 'string' },
+    'no-secrets': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   const rest = [...positionals];
@@ -88,7 +92,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const config = values.config as string | undefined;
   const portText = values.port as string | undefined;
   const host = values.host as string | undefined;
-  if (values.help) return { command, help: true, file: '', http: {}, stateDir: undefined };
+  if (values.help) return { command, help: true, file: '', http: {}, stateDir: undefined, noSecrets: false };
   if (rest.length > 1) throw new Error(`unexpected argument "${rest[1]}"`);
   const positional = rest[0];
   if (positional !== undefined && config !== undefined && positional !== config) {
@@ -111,7 +115,9 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (command === 'healthcheck' && stateDirFlag !== undefined) throw new Error('--state-dir applies to serve');
   // An empty APIGW_STATE_DIR means none.
   const stateDir = stateDirFlag ?? (env.APIGW_STATE_DIR || undefined);
-  return { command, help: false, file, http, stateDir };
+  const noSecrets = values['no-secrets'] === true;
+  if (noSecrets && command !== 'check') throw new Error('--no-secrets applies to check');
+  return { command, help: false, file, http, stateDir, noSecrets };
 }
 
 function parsePort(text: string): number {

@@ -34,6 +34,7 @@ export const Errors = {
   FunctionError: def('FunctionError', 502, 'the function failed'),
   FunctionBadResponse: def('FunctionBadResponse', 502, 'the function returned a response of the wrong shape'),
   ServiceUnavailable: def('ServiceUnavailable', 503, 'the gateway is shutting down'),
+  ConnectionLimit: def('ConnectionLimit', 503, 'the gateway is at its connection limit; retry later'),
   GatewayTimeout: def('GatewayTimeout', 504, 'the backend did not answer in time'),
   FunctionTimeout: def('FunctionTimeout', 504, 'the function did not finish in time'),
 } as const satisfies Record<string, ErrorDef>;

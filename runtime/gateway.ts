@@ -17,22 +17,25 @@ import {
   type ServerOptions,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Errors, GatewayError, errorBody } from './errors';
-import type { LimitsConfig } from '../model';
+import { Errors, GatewayError, errorBody, sendError } from './errors';
+import { DEFAULT_LIMITS, type LimitsConfig } from '../model';
 import { AccessLog, type LogSink } from './access-log';
 import { AdminServer } from './admin/server';
 import { LiveConfig } from './admin/live-config';
 import { readAdminToken } from './admin/token';
 import { UsageCounters } from './auth/usage-plans';
 import { compileGateway, type CompiledGateway } from './compile';
+import { ConnectionGuard, effectiveConnectionCap } from './connection-guard';
 import { loadConfigFile, type LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
 import { createTlsPolicy } from './tls';
 import { ConnectionRegistry } from './websocket/connections';
+import { rejectUpgrade } from './websocket/raw-response';
 import { createServer as createHttpsServer } from 'node:https';
 import { ADMIN_BUNDLE_KEEP_MS, type ApplyRequest, type ApplyResult } from '../model';
 import { RetiredGenerations } from './retired-generations';
@@ -62,7 +65,8 @@ export interface GatewayOptions {
 export class Gateway {
   private readonly state: HandlerState;
   private readonly servers: Server[] = [];
-  private readonly sockets = new Set<Socket>();
+  /** Client connections of every listener, and their cap (fixed at start, like the listeners). */
+  private readonly connections: ConnectionGuard;
   private readonly env: NodeJS.ProcessEnv;
   private readonly debug: boolean;
   private readonly httpOverride: GatewayOptions['http'];
@@ -124,6 +128,8 @@ export class Gateway {
     };
     this.state.metrics.generation = this.live.currentGeneration;
     if (adminListener && token !== undefined) this.admin = new AdminServer(this.live, token, adminListener);
+    const { maxConnections } = compiled.loaded.config.service.limits;
+    this.connections = new ConnectionGuard(effectiveConnectionCap(maxConnections ?? DEFAULT_LIMITS.maxConnections));
   }
 
   /** Loads and compiles a config file; throws (naming every bad field) without listening when it is invalid. */
@@ -144,24 +150,59 @@ export class Gateway {
     return this.state.metrics;
   }
 
+  /** Open client connections on all listeners, and the cap on them (`limits.maxConnections`, lowered to fit the open-file limit). */
+  get clientConnections(): { readonly open: number; readonly cap: number } {
+    return { open: this.connections.size, cap: this.connections.cap };
+  }
+
   /** Starts the configured listeners (and the admin listener, when configured); resolves with their bound addresses. */
   async listen(): Promise<{ http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }> {
     const { listeners, limits } = this.config.config.service;
     const out: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo } = {};
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this.state, req, res);
+    // HOT PATH
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      if (this.connections.isReserve(req.socket)) return this.answerPastCap(req, res);
+      handleRequest(this.state, req, res);
+    };
     if (listeners.http) {
       const server = createHttpServer(serverOptions(limits), onRequest);
       const port = this.httpOverride?.port ?? listeners.http.port;
       out.http = await this.start(server, port, this.httpOverride?.host ?? listeners.http.host);
     }
     if (listeners.https && this.state.tls) {
-      const server = createHttpsServer({ ...this.state.tls.options, ...serverOptions(limits) }, onRequest);
-      // A failed handshake (unknown server name) is the client's problem, not an error of ours.
+      const server = createHttpsServer(
+        {
+          ...this.state.tls.options,
+          ...serverOptions(limits),
+          handshakeTimeout: limits.tlsHandshakeTimeoutMs ?? DEFAULT_LIMITS.tlsHandshakeTimeoutMs,
+        },
+        onRequest,
+      );
+      // A failed or timed-out handshake (unknown server name) is the client's problem, not an error of ours.
       server.on('tlsClientError', (_err, socket) => socket.destroy());
+      server.on('secureConnection', (socket: TLSSocket) => this.connections.secured(socket));
       out.https = await this.start(server, listeners.https.port, listeners.https.host);
     }
     if (this.admin) out.admin = await this.admin.listen();
     return out;
+  }
+
+  /**
+   * A request on a connection admitted past the cap: the health path is served
+   * (so that orchestrators still see the process), anything else gets 503; the
+   * connection closes after the answer either way.
+   */
+  private answerPastCap(req: IncomingMessage, res: ServerResponse): void {
+    res.shouldKeepAlive = false;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === this.config.config.service.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
+      handleRequest(this.state, req, res);
+      return;
+    }
+    req.resume();
+    sendError(res, randomUUID(), new GatewayError(Errors.ConnectionLimit), req.method === 'HEAD');
   }
 
   /**
@@ -173,13 +214,16 @@ export class Gateway {
   }
 
   private async start(server: Server, port: number, host: string): Promise<AddressInfo> {
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+    server.on('connection', (socket: Socket) => this.connections.admit(socket));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.connections.isReserve(socket)) {
+        socket.on('error', () => socket.destroy());
+        rejectUpgrade(socket, randomUUID(), new GatewayError(Errors.ConnectionLimit));
+        return;
+      }
+      this.connections.upgraded(socket);
+      handleUpgrade(this.state, req, socket, head);
     });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      handleUpgrade(this.state, req, socket, head),
-    );
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onCheckContinue(req, res));
     this.servers.push(server);
@@ -214,6 +258,7 @@ export class Gateway {
     this.state.metrics.generation = generation;
     const { limits, usagePlans } = next.loaded.config.service;
     for (const server of this.servers) applyServerLimits(server, limits);
+    this.connections.setCap(effectiveConnectionCap(limits.maxConnections ?? DEFAULT_LIMITS.maxConnections));
     this.usageCounters.keepPlans(new Set(usagePlans.map((p) => p.name)));
     // Requests already on the old generation keep its pools; give them the grace period.
     this.retired.retire(previous, limits.shutdownGraceMs);
@@ -239,7 +284,7 @@ export class Gateway {
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.servers) s.closeIdleConnections();
     const timer = setTimeout(() => {
-      for (const socket of this.sockets) socket.destroy();
+      for (const socket of this.connections.sockets()) socket.destroy();
     }, grace);
     await closed;
     clearTimeout(timer);
@@ -262,12 +307,21 @@ function serverOptions(limits: LimitsConfig): ServerOptions {
   };
 }
 
-/** Malformed requests Node's parser rejects: answer with the catalogue's JSON where the socket allows. */
+/** Connections already given their error answer: the parser may report the same error again. */
+const answered = new WeakSet<Duplex>();
+
+/**
+ * Malformed requests Node's parser rejects, and requests not received in time:
+ * answer with the catalogue's JSON where the socket allows, then close (the
+ * connection guard destroys the socket if the client does not close it).
+ */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
+  if (answered.has(socket)) return;
+  answered.add(socket);
   const def =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? Errors.HeadersTooLarge
@@ -276,8 +330,25 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         : Errors.BadRequest;
   const requestId = randomUUID();
   const body = errorBody(new GatewayError(def), requestId);
-  socket.end(
+  const answer =
     `HTTP/1.1 ${def.status} ${STATUS_CODES[def.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nx-api-requestid: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
-  );
+    `content-length: ${Buffer.byteLength(body)}\r\nx-api-requestid: ${requestId}\r\nconnection: close\r\n\r\n${body}`;
+  afterResponsesInFlight(socket, (current) => {
+    // The broken request may have a response started already (its body was malformed or late): then
+    // nothing more can be said on this connection without corrupting it.
+    if (socket.writable && !current?.headersSent) socket.end(answer);
+    else socket.destroy();
+  });
+}
+
+/**
+ * Runs `then` once the responses to the complete requests before the broken
+ * one (pipelined on the same connection) are written: Node keeps the response
+ * it is writing as `socket._httpMessage` and assigns the next queued one when
+ * it finishes. `then` gets the broken request's own response, if it has one.
+ */
+function afterResponsesInFlight(socket: Duplex, then: (current: ServerResponse | undefined) => void): void {
+  const current = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+  if (current?.req.complete) current.once('close', () => afterResponsesInFlight(socket, then));
+  else then(current);
 }

@@ -170,6 +170,12 @@ function answerLocally(
       res.end();
       return;
     }
+    case Local.Unescape:
+      // `escapedSlashes: 'redirect'`: 307 keeps the method and body; `info.path` is the unescaped path and query.
+      req.resume();
+      res.writeHead(307, { location: info.path, 'content-length': 0, 'x-api-requestid': info.requestId });
+      res.end();
+      return;
     case Local.Redirect: {
       const { https } = gw.loaded.config.service.listeners;
       const host = info.host.replace(/:\d+$/, '');

@@ -3,7 +3,8 @@
  * command line is in `command-line.ts`:
  *
  *   gateway [serve] [FILE | --config FILE] [--port P] [--host A] [--state-dir DIR]   serve FILE
- *   gateway check [FILE | --config FILE]     validate the config and exit (0 valid, 1 invalid)
+ *   gateway check [FILE | --config FILE] [--no-secrets]   load the config as serve does, without listening
+ *                                     (exit 0 valid, 1 not); --no-secrets: schema and rules only (image builds)
  *   gateway healthcheck [--config F]         GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
  *
  * Exit 2 on a usage error (usage on stderr); `--help` prints it and exits 0.
@@ -39,10 +40,28 @@ export async function runGateway(
   }
 
   if (command === 'check') {
+    // Everything `serve` does before it listens (schema, rules, secrets, certificates, regexes, function
+    // code), so that a config `check` passes is one `serve` starts with. `--no-secrets` checks the
+    // schema and rules only: for the image build, where secrets and certificates are not present.
+    if (args.noSecrets) {
+      try {
+        const loaded = await loadConfigFile(file);
+        process.stdout.write(
+          `config ${loaded.file} is valid (secrets not checked): ${loaded.config.apis.length} APIs\n`,
+        );
+        const warnings = loaded.warnings ?? [];
+        if (warnings.length > 0) process.stdout.write(`warnings:\n${formatIssues(warnings)}\n`);
+        return 0;
+      } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        return 1;
+      }
+    }
     try {
-      const loaded = await loadConfigFile(file);
-      process.stdout.write(`config ${loaded.file} is valid: ${loaded.config.apis.length} APIs\n`);
-      const warnings = loaded.warnings ?? [];
+      const gateway = await Gateway.fromFile(file, { env, accessLog: null });
+      await gateway.close();
+      const { config, file: resolved, warnings = [] } = gateway.config;
+      process.stdout.write(`config ${resolved} is valid: ${config.apis.length} APIs\n`);
       if (warnings.length > 0) process.stdout.write(`warnings:\n${formatIssues(warnings)}\n`);
       return 0;
     } catch (err) {
@@ -65,7 +84,15 @@ export async function runGateway(
     await gateway.close();
     return 2;
   }
-  const addresses = await gateway.listen();
+  let addresses: Awaited<ReturnType<Gateway['listen']>>;
+  try {
+    addresses = await gateway.listen();
+  } catch (err) {
+    // A listener that cannot bind (port taken) stops the start: never serve HTTP only when HTTPS was asked for.
+    logEvent('start_failed', { reason: (err as Error).message });
+    await gateway.close();
+    return 1;
+  }
   logEvent('listening', {
     pid: process.pid,
     service: gateway.config.config.service.name,
@@ -75,6 +102,7 @@ export async function runGateway(
     admin: addresses.admin && `${addresses.admin.address}:${addresses.admin.port}`,
     stateDir: args.stateDir,
     generation: gateway.metrics.generation,
+    maxConnections: gateway.clientConnections.cap,
   });
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {

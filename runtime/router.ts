@@ -13,12 +13,14 @@
  * methods that would be.
  *
  * Every structure here is indexed (hash maps and tries keyed by the path), so
- * lookup cost grows with the path's length, not with the number of APIs. The
- * one exception, regular expressions, is narrowed by the literal prefix of
- * anchored patterns before any pattern runs.
+ * lookup cost grows with the path's length, not with the number of APIs.
+ * Regular expressions are narrowed by literals before any pattern runs (see
+ * `regex-routes.ts`); only regexes without a literal the router can read
+ * (`~\d+$`) are tried for every path that reaches them, and the constructs
+ * warn about those at synth.
  */
-import './regex-engine';
 import type { ApiConfig, HttpMethod } from '../model';
+import { RegexRoutes } from './regex-routes';
 
 export type RouteMatch =
   | { readonly kind: 'found'; readonly api: ApiConfig; readonly params: Record<string, string>; readonly rest: string }
@@ -103,23 +105,13 @@ const newSegmentNode = (): SegmentNode => ({ literals: new Map(), patterns: [], 
 const BARE_PARAM = /^\{([^{}/]+)\}$/;
 const PARAM = /\{([^{}/]+)\}/g;
 
-interface RegexRoute {
-  readonly order: number;
-  readonly re: RegExp;
-  readonly method: string;
-  readonly api: ApiConfig;
-}
-
 export class Router {
   private readonly exact = new Map<string, MethodTable>();
   private readonly prefix = new PrefixTrie();
   private readonly dynamic = newSegmentNode();
   private hasDynamic = false;
-  /** Regexes indexed by the literal prefix their anchored pattern requires. */
-  private readonly regexByLiteral = new Map<string, RegexRoute[]>();
-  private readonly regexLiteralTrie = new PrefixTrie();
-  private readonly regexUnanchored: RegexRoute[] = [];
-  private regexCount = 0;
+  /** Regex routes by method. */
+  private readonly regex = new Map<string, RegexRoutes>();
   private readonly plainExact = new Map<string, MethodTable>();
   private readonly plainPrefix = new PrefixTrie();
 
@@ -185,20 +177,12 @@ export class Router {
   }
 
   private addRegex(pattern: string, method: string, api: ApiConfig): void {
-    const route: RegexRoute = { order: this.regexCount++, re: new RegExp(pattern), method, api };
-    const literal = anchoredLiteralPrefix(pattern);
-    if (literal === undefined) {
-      this.regexUnanchored.push(route);
-      return;
+    let routes = this.regex.get(method);
+    if (!routes) {
+      routes = new RegexRoutes();
+      this.regex.set(method, routes);
     }
-    let list = this.regexByLiteral.get(literal);
-    if (!list) {
-      list = [];
-      this.regexByLiteral.set(literal, list);
-      // The trie only records that the literal exists; the routes live in the map.
-      this.regexLiteralTrie.add(literal, '*', api);
-    }
-    list.push(route);
+    routes.add(pattern, api);
   }
 
   /**
@@ -239,9 +223,10 @@ export class Router {
       if (api) return { kind: 'found', api, params, rest: '' };
     }
 
-    if (this.regexCount > 0) {
-      const hit = this.matchRegex(method, path);
-      if (hit) return hit;
+    const regex = this.regex.size > 0 ? this.regex.get(method) : undefined;
+    if (regex) {
+      const hit = regex.match(path);
+      if (hit) return { kind: 'found', api: hit.api, params: hit.groups ? { ...hit.groups } : NO_PARAMS, rest: '' };
     }
 
     const plain = this.plainExact.get(path)?.get(method);
@@ -251,25 +236,6 @@ export class Router {
       return { kind: 'found', api: plainPrefix.api, params: NO_PARAMS, rest: path.slice(plainPrefix.length) };
     }
     return undefined;
-  }
-
-  private matchRegex(method: string, path: string): RouteMatch | undefined {
-    // Candidates: unanchored patterns plus anchored ones whose literal prefix the path starts with.
-    let candidates: RegexRoute[] = this.regexUnanchored;
-    if (this.regexByLiteral.size > 0) {
-      const lists = this.literalPrefixesOf(path);
-      if (lists.length > 0) candidates = [...candidates, ...lists.flat()].sort((a, b) => a.order - b.order);
-    }
-    for (const route of candidates) {
-      if (route.method !== method) continue;
-      const m = route.re.exec(path);
-      if (m) return { kind: 'found', api: route.api, params: m.groups ? { ...m.groups } : NO_PARAMS, rest: '' };
-    }
-    return undefined;
-  }
-
-  private literalPrefixesOf(path: string): RegexRoute[][] {
-    return this.regexLiteralTrie.prefixLengths(path).map((n) => this.regexByLiteral.get(path.slice(0, n)) ?? []);
   }
 }
 
@@ -319,37 +285,4 @@ function matchSegments(
   return undefined;
 }
 
-/**
- * The literal text an anchored pattern (`^/user/...`) requires at the start of
- * the path, or undefined when the pattern is not anchored or starts with an
- * alternation that could match elsewhere.
- */
-export function anchoredLiteralPrefix(pattern: string): string | undefined {
-  if (!pattern.startsWith('^') || pattern.includes('|')) return undefined;
-  let literal = '';
-  for (let i = 1; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    const next = pattern[i + 1];
-    // A quantifier after this character makes it optional or repeated: stop before it.
-    if (next === '*' || next === '?' || next === '{') break;
-    if (ch === '\\') {
-      const escaped = pattern[i + 1];
-      if (escaped !== undefined && /[/.\-_~]/.test(escaped) && !/[*?{+]/.test(pattern[i + 2] ?? '')) {
-        literal += escaped;
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (/[A-Za-z0-9/_~-]/.test(ch)) {
-      if (next === '+') {
-        literal += ch;
-        break;
-      }
-      literal += ch;
-      continue;
-    }
-    break;
-  }
-  return literal;
-}
+export { anchoredLiteralPrefix } from '../model';

@@ -1,5 +1,6 @@
 /**
- * `apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value']... [--algorithm hmac-sha1]`
+ * `apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value']... [--algorithm hmac-sha1]
+ *   [--request-target 'GET /path?query']`
  * prints the headers of a signed key-pair request as curl `-H` arguments.
  * The secret is read from the environment or a file, never from the command line (shell history).
  */
@@ -9,7 +10,7 @@ import type { HmacAlgorithm } from '../../runtime/auth/signature';
 import { parseCommandArgs, usageError } from '../args';
 import type { Command } from '../command';
 
-const USAGE = `usage: apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value']... [--algorithm ALG]
+const USAGE = `usage: apigw sign --id ID (--secret-env VAR | --secret-file FILE) [--header 'Name: value']... [--algorithm ALG] [--request-target 'GET /path?query']
 
 Prints the headers of a signed key-pair request (X-Date, Authorization and the
 given headers) as curl -H arguments. The secret is read from the environment or
@@ -21,6 +22,8 @@ options:
   --secret-file FILE   read the secret from FILE (surrounding whitespace is trimmed)
   --header 'N: v'      a header to sign and send (repeatable)
   --algorithm ALG      hmac-sha256 (default) or hmac-sha1
+  --request-target 'METHOD /path?query'
+                       sign the request line too, as (request-target)
   -h, --help           show this help
 `;
 
@@ -32,6 +35,7 @@ export const signCommand: Command = {
       'secret-file': { type: 'string' },
       header: { type: 'string', multiple: true },
       algorithm: { type: 'string' },
+      'request-target': { type: 'string' },
     });
     if (parsed.exit !== undefined) return parsed.exit;
     const { values, positionals } = parsed;
@@ -66,7 +70,21 @@ export const signCommand: Command = {
       return 2;
     }
     if (!secret) return fail('the secret is empty: pass --secret-env VAR (set) or --secret-file FILE');
-    const signed = signRequest({ secretId: id, secretKey: secret, algorithm: algorithm as HmacAlgorithm, headers });
+    let requestTarget: { method: string; path: string } | undefined;
+    const target = values['request-target'] as string | undefined;
+    if (target !== undefined) {
+      // The request line to sign: the method, then the path and query exactly as the request sends them.
+      const m = /^([A-Za-z]+) (\/\S*)$/.exec(target.trim());
+      if (!m) return fail(`--request-target "${target}" must be "METHOD /path?query"`);
+      requestTarget = { method: m[1] as string, path: m[2] as string };
+    }
+    const signed = signRequest({
+      secretId: id,
+      secretKey: secret,
+      algorithm: algorithm as HmacAlgorithm,
+      headers,
+      requestTarget,
+    });
     process.stdout.write(
       Object.entries(signed)
         .map(([k, v]) => `-H '${k}: ${v.replace(/'/g, "'\\''")}'`)

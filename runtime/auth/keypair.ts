@@ -5,7 +5,9 @@ import type { Authenticator, Identity, RequestContext } from '../pipeline';
 import { readSecret } from '../secrets';
 import {
   HMAC_ALGORITHMS,
+  REQUEST_TARGET,
   parseAuthorization,
+  requestTargetValue,
   sign,
   signatureMatches,
   stringToSign,
@@ -15,6 +17,9 @@ import { usagePlansOf } from './usage-plans';
 
 /** Largest accepted distance between the request's date and the gateway's clock. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/** Signs for unknown key ids, so that they take as long as a wrong signature (no key enumeration by timing). */
+const DECOY_SECRET = 'decoy-secret-for-unknown-key-ids';
 
 export function createKeyPairAuthenticator(
   api: ApiConfig,
@@ -26,11 +31,13 @@ export function createKeyPairAuthenticator(
   const secrets = new Map<string, string>();
   for (const k of config.service.keyPairs) secrets.set(k.secretId, readSecret(k.secretKey, baseDir, env));
   const plans = usagePlansOf(config);
+  const requireTarget = api.auth.type === 'keyPair' && api.auth.requireSignedRequestTarget === true;
   const deny = (message: string): GatewayError => new GatewayError(Errors.Unauthorized, message);
 
   return {
     authenticate(ctx: RequestContext): Identity | GatewayError {
-      const headers = ctx.req.headers;
+      const { req } = ctx;
+      const headers = req.headers;
       const header = headers.authorization;
       if (!header) return deny('the Authorization header is missing');
       const parsed = parseAuthorization(header);
@@ -40,20 +47,37 @@ export function createKeyPairAuthenticator(
       }
       const dateName = parsed.headers.find((h) => h === 'x-date' || h === 'date');
       if (!dateName) return deny('the signed headers must include x-date or date');
+      if (requireTarget && !parsed.headers.includes(REQUEST_TARGET)) {
+        return deny(`the signed headers must include ${REQUEST_TARGET} for this API`);
+      }
       const value = (name: string): string | undefined => {
+        if (name === REQUEST_TARGET) return requestTargetValue(req.method ?? 'GET', pathAndQuery(req.url ?? '/'));
         const v = headers[name];
         return Array.isArray(v) ? v.join(', ') : v;
       };
+      // Two dates that disagree: a receiver reading the unsigned one would be fooled about the request's age.
+      if (headers.date !== undefined && headers['x-date'] !== undefined && value('date') !== value('x-date')) {
+        return deny('the date and x-date headers differ');
+      }
       const dateValue = value(dateName);
       const date = dateValue === undefined ? NaN : Date.parse(dateValue);
-      if (Number.isNaN(date)) return deny(`the ${dateName} header is missing or not an HTTP date`);
+      // Only the RFC 7231 IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`), exactly as `toUTCString()` writes it.
+      if (Number.isNaN(date) || new Date(date).toUTCString() !== dateValue) {
+        return deny(`the ${dateName} header is missing or not an RFC 7231 date (Sun, 06 Nov 1994 08:49:37 GMT)`);
+      }
       if (Math.abs(Date.now() - date) > MAX_CLOCK_SKEW_MS) {
         return deny(`the ${dateName} header is more than 15 minutes from the gateway's clock`);
       }
       const secret = secrets.get(parsed.id);
-      if (secret === undefined) return deny(`key ${parsed.id} is unknown`);
-      const expected = sign(parsed.algorithm as HmacAlgorithm, secret, stringToSign(parsed.headers, value));
-      if (!signatureMatches(expected, parsed.signature)) return deny('the signature does not match');
+      // An unknown key id gets the same answer, after the same work, as a wrong signature.
+      const expected = sign(
+        parsed.algorithm as HmacAlgorithm,
+        secret ?? DECOY_SECRET,
+        stringToSign(parsed.headers, value),
+      );
+      if (!signatureMatches(expected, parsed.signature) || secret === undefined) {
+        return deny('the signature does not match');
+      }
       const plan = plans.planFor(parsed.id, api.name);
       if (!plan) return deny(`key ${parsed.id} is not bound to this API by a usage plan`);
       const limited = plans.admit(plan, parsed.id);
@@ -61,4 +85,12 @@ export function createKeyPairAuthenticator(
       return { secretId: parsed.id, forwardHeaders: { 'x-api-secretid': parsed.id } };
     },
   };
+}
+
+/** The path and query of the request line (an absolute-form target loses its scheme and authority). */
+function pathAndQuery(target: string): string {
+  if (target.startsWith('/')) return target;
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  const rest = m ? target.slice(m[0].length) : target;
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

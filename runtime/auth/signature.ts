@@ -4,12 +4,18 @@
  *   Authorization: hmac id="<secretId>", algorithm="hmac-sha1", headers="x-date source", signature="<base64>"
  *
  * The string to sign is each listed header as `name: value` (lower-case
- * name), joined by `\n`, in the listed order.
+ * name), joined by `\n`, in the listed order. The pseudo-header
+ * `(request-target)` (from draft-cavage-http-signatures, whose header format
+ * this is) stands for the request line: the lower-case method, a space, and
+ * the path and query exactly as sent (`(request-target): get /pets?id=1`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type HmacAlgorithm = 'hmac-sha1' | 'hmac-sha256';
 export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ['hmac-sha1', 'hmac-sha256'];
+
+/** The pseudo-header that signs the method, path and query. */
+export const REQUEST_TARGET = '(request-target)';
 
 export interface ParsedAuthorization {
   readonly id: string;
@@ -30,7 +36,10 @@ export function parseAuthorization(value: string): ParsedAuthorization | { error
     re.lastIndex = pos;
     const f = re.exec(rest);
     if (!f) return { error: 'the Authorization header is malformed' };
-    fields.set((f[1] as string).toLowerCase(), f[2] as string);
+    const name = (f[1] as string).toLowerCase();
+    // A repeated field is ambiguous (which one was signed for?): refuse rather than pick one.
+    if (fields.has(name)) return { error: 'the Authorization header is malformed' };
+    fields.set(name, f[2] as string);
     pos = re.lastIndex;
   }
   const id = fields.get('id');
@@ -48,9 +57,14 @@ export function parseAuthorization(value: string): ParsedAuthorization | { error
   };
 }
 
-/** The string to sign for the listed headers. */
+/** The string to sign for the listed headers (`(request-target)` included, when listed). */
 export function stringToSign(headers: readonly string[], value: (name: string) => string | undefined): string {
   return headers.map((h) => `${h}: ${value(h) ?? ''}`).join('\n');
+}
+
+/** The `(request-target)` value: lower-case method, space, path and query as sent. */
+export function requestTargetValue(method: string, pathAndQuery: string): string {
+  return `${method.toLowerCase()} ${pathAndQuery}`;
 }
 
 export function sign(algorithm: HmacAlgorithm, secret: string, text: string): string {
@@ -59,10 +73,23 @@ export function sign(algorithm: HmacAlgorithm, secret: string, text: string): st
     .digest('base64');
 }
 
-/** Compares a presented base64 signature with the expected one in constant time. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Decodes canonical, padded base64 only: no base64url, no missing padding, no
+ * spaces, no bytes after the padding, no non-zero bits in the last character
+ * (Node's decoder accepts all of these, which made signatures malleable).
+ */
+export function decodeBase64Strict(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** Compares a presented base64 signature with the expected one: strict decoding, exact bytes, constant time. */
 export function signatureMatches(expectedBase64: string, presentedBase64: string): boolean {
   const expected = Buffer.from(expectedBase64, 'base64');
-  const presented = Buffer.from(presentedBase64, 'base64');
+  const presented = decodeBase64Strict(presentedBase64);
   // Lengths are not secret (they follow from the algorithm); the comparison of bytes is.
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return presented !== undefined && presented.length === expected.length && timingSafeEqual(presented, expected);
 }

@@ -4,6 +4,7 @@
  * buffer, resume on drain) — measurably cheaper than `stream.pipeline()` and
  * than undici's `request()` Readable wrapper (see bench/).
  */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { ApiConfig, HttpBackendConfig } from '../../model';
@@ -21,12 +22,25 @@ export interface HttpBackendEnv {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
+/**
+ * Failures of a connection before any response byte that a keep-alive reuse
+ * race produces (the backend closed the idle connection as the request went
+ * out). An idempotent request without a body is sent once more on another
+ * connection; a refused connect is not retried (a new connection fails alike).
+ */
+const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/** 103 Early Hints relayed per response at most (a backend must not make the gateway write without bound). */
+const MAX_EARLY_HINTS = 2;
+
 export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, env: HttpBackendEnv): HttpBackendHandler {
   const map = compileMapping(backend.path, backend.parameterMappings, backend.constants);
   const origin = backend.origin;
   const timeout = backend.timeoutMs;
 
   return {
+    // HOT PATH
     handle(ctx: RequestContext): void {
       const { req, res } = ctx;
       const contentLength = req.headers['content-length'];
@@ -55,17 +69,39 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       let controller: Dispatcher.DispatchController | undefined;
       let done = false;
       let paused = false;
+      let responded = false;
+      let retried = !IDEMPOTENT.has(method) || hasBody;
+      let hints = 0;
+      /** The final response's head, until its first body byte or its end. */
+      let head: OutgoingHttpHeaders | undefined;
+      let headStatus = 0;
+      const writeHead = (): void => {
+        res.writeHead(headStatus, head);
+        head = undefined;
+      };
+
+      const body = hasBody
+        ? chunked
+          ? Readable.from(limitBody(req, env.maxBodyBytes), { objectMode: false })
+          : req
+        : null;
 
       const abort = (reason: Error): void => {
         if (!done && controller && !controller.aborted) controller.abort(reason);
       };
       // The API's timeout, to the millisecond: until the response head, then between body chunks.
       // (undici's own timeouts tick at about one second, too coarse for short API timeouts.)
-      // Time spent waiting for a slow client to read is not the backend's fault.
+      // Time spent waiting for the client does not count against the backend: neither a slow
+      // client reading the response, nor a slow client sending its body (that is `requestTimeoutMs`).
       const timer = setTimeout(function onTimeout() {
-        if (paused) timer.refresh();
+        if (paused || waitingOnClient(body)) timer.refresh();
         else abort(new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`));
       }, timeout);
+      // Once the body is in, the backend gets its whole timeout from there.
+      const onBodyEnd = (): void => {
+        if (!responded && !done) timer.refresh();
+      };
+      if (body) body.once('end', onBodyEnd);
       const onClientClose = (): void => abort(new Error('client closed the connection'));
       res.on('close', onClientClose);
       const onDrain = (): void => {
@@ -79,62 +115,111 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         clearTimeout(timer);
         res.off('close', onClientClose);
         res.off('drain', onDrain);
+        if (body) body.off('end', onBodyEnd);
       };
 
-      const body = hasBody
-        ? chunked
-          ? Readable.from(limitBody(req, env.maxBodyBytes), { objectMode: false })
-          : req
-        : null;
-
-      env.agent.dispatch(
-        // No per-request undici timeouts: the timer above is the API's timeout (a per-request value costs ~2 µs in undici).
-        {
-          origin,
-          path: target.path,
-          method,
-          headers,
-          body,
+      const opts: Dispatcher.DispatchOptions = {
+        origin,
+        path: target.path,
+        method,
+        headers,
+        body,
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
         },
-        {
-          onRequestStart(c) {
-            controller = c;
-          },
-          onResponseStart(_c, statusCode, resHeaders) {
-            timer.refresh();
-            ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
-            res.writeHead(statusCode, responseHeaders(resHeaders, ctx));
-          },
-          onResponseData(c, chunk) {
-            timer.refresh();
-            if (!res.write(chunk)) {
-              paused = true;
-              c.pause();
+        onResponseStart(_c, statusCode, resHeaders) {
+          if (done) return;
+          if (statusCode < 200) {
+            // Informational: never the client's final answer. 103 Early Hints are relayed (their
+            // `Link` only, to HTTP/1.1 clients); the others mean nothing to the client and are dropped.
+            // (undici itself fails on 100, never asked for, and on a 101 to a request that did not upgrade.)
+            if (statusCode === 103 && hints < MAX_EARLY_HINTS && req.httpVersionMinor === 1) {
+              hints++;
+              relayEarlyHints(res, resHeaders.link);
             }
-          },
-          onResponseEnd() {
+            return;
+          }
+          responded = true;
+          timer.refresh();
+          ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
+          const out: OutgoingHttpHeaders = responseHeaders(resHeaders, ctx);
+          if (statusCode === 204 || statusCode === 304) {
+            // No body, whatever the backend sent after the head (204 carries no length either): answer
+            // now, so that stray bytes that fail the backend connection cannot cut the client's response.
+            if (statusCode === 204) delete out['content-length'];
             finish();
+            res.writeHead(statusCode, out);
             res.end();
-          },
-          onResponseError(_c, err) {
-            finish();
-            if (res.destroyed) return;
-            if (res.headersSent) {
-              ctx.backendFailure = 'ResponseCut';
-              res.destroy();
-              return;
-            }
-            const mapped = mapError(err, timeout);
-            ctx.backendFailure = mapped.def.code;
-            sendError(res, ctx.requestId, mapped, req.method === 'HEAD', ctx.extraResponseHeaders);
-          },
+            return;
+          }
+          // The head goes out with the first body byte (as Node would send it anyway): a backend that fails
+          // before then still gets the client a 502/504 answer instead of a head and nothing.
+          headStatus = statusCode;
+          head = out;
         },
-      );
+        onResponseData(c, chunk) {
+          if (done) return;
+          timer.refresh();
+          if (head) writeHead();
+          if (!res.write(chunk)) {
+            paused = true;
+            c.pause();
+          }
+        },
+        onResponseEnd() {
+          if (done) return;
+          finish();
+          if (head) writeHead();
+          res.end();
+        },
+        onResponseError(_c, err) {
+          if (done) return;
+          if (!responded && !retried && !res.destroyed && RETRY_CODES.has((err as { code?: string }).code ?? '')) {
+            retried = true;
+            env.agent.dispatch(opts, handler);
+            return;
+          }
+          finish();
+          if (res.destroyed) return;
+          if (res.headersSent) {
+            ctx.backendFailure = 'ResponseCut';
+            res.destroy();
+            return;
+          }
+          const mapped = mapError(err, timeout);
+          ctx.backendFailure = mapped.def.code;
+          sendError(res, ctx.requestId, mapped, req.method === 'HEAD', ctx.extraResponseHeaders);
+        },
+      };
+      // No per-request undici timeouts: the timer above is the API's timeout (a per-request value costs ~2 µs in undici).
+      env.agent.dispatch(opts, handler);
     },
     async close() {
       // The Agent is shared by the config's APIs and closed by the gateway.
     },
   };
+}
+
+/**
+ * True while the request body is being read from the client and none of it is
+ * waiting for the backend: undici consumes the body in flowing mode and pauses
+ * it when the backend connection is full, so "flowing and not ended" means the
+ * gateway waits on the client.
+ */
+function waitingOnClient(body: Readable | null): boolean {
+  return body !== null && !body.readableEnded && body.readableFlowing === true;
+}
+
+/** Relays a backend's 103 Early Hints; a `Link` that Node refuses (malformed) is dropped, never thrown. */
+function relayEarlyHints(res: ServerResponse, link: string | string[] | undefined): void {
+  if (link === undefined || res.headersSent) return;
+  try {
+    res.writeEarlyHints({ link });
+  } catch {
+    // Not a valid Link header: the hint is only an optimisation, drop it.
+  }
 }
 
 function mapError(err: Error, timeout: number): GatewayError {

@@ -163,6 +163,16 @@ describe('backend faults', () => {
     expect(r.body.length).toBeLessThan(Number(r.headers['content-length']));
   });
 
+  it('closed after the head, before any body byte → 502 BadGateway, not an empty reply', async () => {
+    faulty.behaviour = (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n');
+    expectError(await get('/faulty'), 502, 'BadGateway');
+  });
+
+  it('a head and then nothing past the timeout → 504 GatewayTimeout, not an empty reply', async () => {
+    faulty.behaviour = (s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n');
+    expectError(await get('/faulty'), 504, 'GatewayTimeout');
+  });
+
   it('a body that stalls past the timeout → the client sees the response cut', async () => {
     faulty.behaviour = (s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstall');
     const started = Date.now();

@@ -3,7 +3,7 @@
  * HTTP client would, and read back exactly what the gateway answered.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface RawResponse {
   readonly status: number;
@@ -119,5 +119,57 @@ export async function eventually(check: () => boolean, what: string, ms = 5000):
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** What a raw backend does with one request: `index` counts the requests on this connection from 0. */
+export type RawBehaviour = (socket: Socket, index: number, head: string) => void;
+
+/**
+ * A TCP backend that answers with whatever bytes a test writes: for responses
+ * no HTTP server library would send. It counts its open connections and the
+ * requests it has seen.
+ */
+export class RawBackend {
+  behaviour: RawBehaviour = () => undefined;
+  readonly sockets = new Set<Socket>();
+  requests = 0;
+  connections = 0;
+  private constructor(readonly server: Server) {}
+
+  static async start(): Promise<RawBackend> {
+    const b = new RawBackend(createServer());
+    b.server.on('connection', (socket) => {
+      b.sockets.add(socket);
+      b.connections++;
+      socket.on('close', () => b.sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let buffered = '';
+      let index = 0;
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (;;) {
+          const end = buffered.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = buffered.slice(0, end);
+          const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buffered.length < end + 4 + length) return;
+          buffered = buffered.slice(end + 4 + length);
+          b.requests++;
+          b.behaviour(socket, index++, head);
+        }
+      });
+    });
+    await new Promise<void>((r) => b.server.listen(0, '127.0.0.1', () => r()));
+    return b;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
   }
 }

@@ -67,10 +67,6 @@ describe('routing bypass', () => {
     ['/public/%2E%2E/%2e%2E/admin', 'admin', undefined],
     ['/public/./a/../b', 'public', '/srv/b'],
     ['//public//a///b', 'public', '/srv/a/b'],
-    ['/public/..%2Fadmin', 'public', '/srv/..%2Fadmin'],
-    ['/public/..%2fadmin', 'public', '/srv/..%2Fadmin'],
-    ['/public/a%2F..%2F..%2Fadmin', 'public', '/srv/a%2F..%2F..%2Fadmin'],
-    ['/public/..\\admin', 'public', '/srv/..%5Cadmin'],
     ['/public/%7Euser', 'public', '/srv/~user'],
     ['/public/a;/../../admin', 'admin', undefined],
     ['http://evil.example/public/a', 'public', '/srv/a'],
@@ -115,6 +111,11 @@ describe('routing bypass', () => {
     ['/public/%2', 'percent-encoding'],
     ['*', 'path'],
     ['public/a', 'malformed'],
+    // Escaped slashes (see encoded-slash-traversal.test.ts).
+    ['/public/..%2Fadmin', 'escaped slash'],
+    ['/public/..%2fadmin', 'escaped slash'],
+    ['/public/a%2F..%2F..%2Fadmin', 'escaped slash'],
+    ['/public/..\\admin', 'escaped slash'],
   ])('%s is refused with 400 (%s)', async (target, reason) => {
     const r = await get(target);
     expect(r.status).toBe(400);
@@ -139,7 +140,7 @@ describe('routing bypass', () => {
   });
 
   it('a path parameter cannot smuggle a slash or a dot segment to the backend', async () => {
-    expect((await get('/files/a%2Fb')).body).toBe('"file"');
+    expect((await get('/files/a%2Fb')).status).toBe(400);
     expect((await get('/files/..')).status).toBe(404);
   });
 });

@@ -1,6 +1,7 @@
 /** Synthesized config and Terraform JSON of a Service, and the errors users see. */
 import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiPath, Auth, Cors, Duration, HttpBackend, MockBackend, Secret, Service, WebSocketBackend } from '../../lib';
@@ -135,6 +136,32 @@ describe('Service', () => {
     expect(svc.toConfig().service.keyPairs).toEqual([{ secretId: 'partner', secretKey: { env: 'APIGW_KEY_PARTNER' } }]);
     expect(only(out.resource.docker_container).env).toEqual(['APIGW_KEY_PARTNER=${var.partner_key}']);
     expect(out.variable?.partner_key?.sensitive).toBe(true);
+  });
+
+  it('Auth.keyPair({ requireSignedRequestTarget }) reaches the config', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop');
+    svc.addApi('a', {
+      path: '=/a',
+      auth: Auth.keyPair({ requireSignedRequestTarget: true }),
+      backend: MockBackend.json({}),
+    });
+    svc.addApi('b', { path: '=/b', auth: Auth.keyPair(), backend: MockBackend.json({}) });
+    const [a, b] = svc.toConfig().apis;
+    expect(a?.auth).toEqual({ type: 'keyPair', requireSignedRequestTarget: true });
+    expect(b?.auth).toEqual({ type: 'keyPair' });
+  });
+
+  it('warns at synth about regex routes the router cannot index', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop');
+    const slow = svc.addApi('slow', { path: '~\\d+$', backend: MockBackend.json({}) });
+    const fast = svc.addApi('fast', { path: '~/orders/(?<id>\\d+)$', backend: MockBackend.json({}) });
+    const warnings = (c: Construct) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings(slow)).toEqual([
+      expect.stringContaining('route regex "\\d+$" has no literal the router can index'),
+    ]);
+    expect(warnings(fast)).toEqual([]);
   });
 
   it('reports every mistake in one synth, each under the construct path of the API it concerns', () => {

@@ -13,8 +13,7 @@ describe('normalizeTarget', () => {
     ['/prefix/../admin', '/admin'],
     ['/%2e%2e/%2E%2e/etc', '/etc'],
     ['/a/%7Euser', '/a/~user'],
-    ['/a%2Fb', '/a%2Fb'],
-    ['/a%2fb', '/a%2Fb'],
+    ['/caf%c3%a9', '/caf%C3%A9'],
     ['/A/B/', '/A/B/'],
     ['/../../x', '/x'],
     ['/a/b/..', '/a/'],
@@ -31,7 +30,16 @@ describe('normalizeTarget', () => {
     expect(normalizeTarget('http://evil.example/admin?q')).toEqual({ ok: true, path: '/admin', query: 'q' });
   });
 
-  it.each(['*', 'a/b', '/a#frag', '/a%zz', '/a%2'])('rejects %s', (target) => {
-    expect(normalizeTarget(target).ok).toBe(false);
+  it.each(['*', 'a/b', '/a#frag', '/a%zz', '/a%2', '/a%2Fb', '/a%5c', '/a\\b', '/%c0%ae', '/%ff', '/a%00'])(
+    'rejects %s',
+    (target) => {
+      const r = normalizeTarget(target);
+      expect(r.ok).toBe(false);
+      expect(r).not.toHaveProperty('location');
+    },
+  );
+
+  it('with escapedSlashes: redirect, names the unescaped, normalised path', () => {
+    expect(normalizeTarget('/a/..%2F..%5Cb\\c?q', 'redirect')).toMatchObject({ ok: false, location: '/b/c?q' });
   });
 });

@@ -433,14 +433,21 @@ describe('the admin listener is its own', () => {
 });
 
 describe('the check command', () => {
-  it('validates a config with an admin listener without reading its token or any state', async () => {
+  it('checks the admin token as serve does, and never reads or writes the state directory', async () => {
     const file = join(tempDir('apigw-check-'), 'gateway.json');
     writeFileSync(file, JSON.stringify(withAdmin(start())));
     const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await runGateway(['check', '--config', file, '--state-dir', '/nonexistent/state'], {})).toBe(0);
+      const args = ['check', '--config', file, '--state-dir', '/nonexistent/state'];
+      expect(await runGateway(args, { APIGW_ADMIN_TOKEN: 'a-token-long-enough-to-start' })).toBe(0);
+      expect(await runGateway(args, {})).toBe(1);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('APIGW_ADMIN_TOKEN');
+      // --no-secrets (the image build) checks the schema and rules only.
+      expect(await runGateway(['check', '--no-secrets', '--config', file], {})).toBe(0);
     } finally {
       out.mockRestore();
+      err.mockRestore();
     }
   });
 });

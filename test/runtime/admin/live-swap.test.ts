@@ -215,4 +215,13 @@ describe('server limits changed by an apply', () => {
     const slow = await raw(g.port, 'GET /x HTTP/1.1\r\nhost: a\r\n', 5000);
     expect(slow.head).toBe('HTTP/1.1 408 Request Timeout');
   });
+
+  it('take effect on the connection cap', async () => {
+    const config = gatewayConfig([api('x', '=/x', mock('1'))]);
+    g = await startAdminGateway(config);
+    const before = g.gateway.clientConnections.cap;
+    const capped = gatewayConfig(config.apis, { limits: { ...config.service.limits, maxConnections: 37 } });
+    expect((await apply(g, capped)).status).toBe(200);
+    expect(g.gateway.clientConnections.cap).toBe(Math.min(37, before));
+  });
 });
