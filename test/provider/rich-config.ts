@@ -26,7 +26,14 @@ export function richConfig(): AppliedConfig {
       description: 'Pet store',
       stage: { name: 'release', variables: { env: 'prod', 'x.y': 'z' } },
       metricsPath: '/__apigw/metrics',
-      limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1024, headersWithUnderscores: 'reject' },
+      limits: {
+        ...DEFAULT_LIMITS,
+        maxBodyBytes: 1024,
+        headersWithUnderscores: 'reject',
+        maxConnections: 500,
+        tlsHandshakeTimeoutMs: 5000,
+        escapedSlashes: 'redirect',
+      },
       keyPairs: [
         { secretId: 'AKID1', secretKey: { env: 'KEY_ONE' } },
         { secretId: 'AKID2', secretKey: { file: '/run/secrets/key2' } },
@@ -74,7 +81,7 @@ export function richConfig(): AppliedConfig {
       {
         name: 'signed',
         frontend: { type: 'http', rawPath: '=/signed', match: 'exact', path: '/signed', method: 'POST' },
-        auth: { type: 'keyPair', forwardAuthorization: true },
+        auth: { type: 'keyPair', forwardAuthorization: true, requireSignedRequestTarget: true },
         cors: null,
         parameters: [],
         backend: {
