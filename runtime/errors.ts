@@ -4,7 +4,7 @@
  * is always `{ "code", "message", "requestId" }`. Every code is documented in
  * the README's "Error responses" table (a test checks that).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ErrorDef {
   readonly code: string;
@@ -85,8 +85,32 @@ export function sendError(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-api-requestid': requestId,
-    // An unread request body (too large, or refused before it was read) is not worth reading: close instead.
-    ...(res.req.complete ? {} : { connection: 'close' }),
+    ...(closeInsteadOfDraining(res.req) ? { connection: 'close' } : {}),
   });
   res.end(head ? undefined : body);
+}
+
+/**
+ * A refused request's unread body of at most this many bytes is read and
+ * discarded (the caller resumes the request), so the keep-alive connection
+ * serves the next request; reading a larger one is not worth it.
+ */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * Whether a refusal closes the connection rather than read the rest of the
+ * request body: only when body bytes are still to come and there may be many
+ * (declared over DRAIN_MAX_BYTES, or of unknown length). `complete`
+ * alone is false for every request while its handler runs (Node sets it once
+ * the parser has seen the end, after the request event), so testing it alone
+ * closed the connection of every bodiless request answered with an error.
+ * HOT PATH (every gateway error)
+ */
+export function closeInsteadOfDraining(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  // Chunked, or `Expect: 100-continue` refused before `100 Continue` (the client holds its body back and may
+  // never send it): nothing says how many bytes, if any, are still to come.
+  if (req.headers['transfer-encoding'] !== undefined || req.headers.expect !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > DRAIN_MAX_BYTES;
 }
