@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { logEvent } from '../runtime/access-log';
+import { EventLog } from '../runtime/access-log';
 
 /** How often the watched processes are checked; a check is one syscall per process. */
 const CHECK_MS = 250;
@@ -53,7 +53,8 @@ export function stopWithNpm(
 }
 
 function stopSelf(parent: number): void {
-  logEvent('parent_exited', {
+  // At the default level whatever --log-level says: it explains why the gateway stops.
+  new EventLog().warn('parent_exited', {
     parent,
     message:
       `npm (or the shell it started, pid ${parent}) is gone: stopping. npm passes on only SIGINT and SIGTERM; ` +

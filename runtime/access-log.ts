@@ -1,8 +1,16 @@
 /**
- * Access log: one JSON line per request on stdout. Lines are batched and
- * written once per event-loop turn, so logging costs one syscall per burst
- * rather than one per request. Values are the gateway's own (the request id
- * is generated, never taken from the client), so a client cannot forge lines.
+ * The gateway's logs, both JSON lines:
+ *
+ * - the access log (`AccessLog`): one line per request and per WebSocket
+ *   upgrade on stdout, batched and written once per event-loop turn, so
+ *   logging costs one syscall per burst rather than one per request. Values
+ *   are the gateway's own (the request id is generated, never taken from the
+ *   client), so a client cannot forge lines;
+ * - the event log (`EventLog`): what happens to the gateway (start, reloads,
+ *   applies, backend and function failures), one line per event on stderr,
+ *   filtered by a level (`APIGW_LOG_LEVEL`, `serve --log-level`).
+ *
+ * Neither ever holds a secret or a request or response body.
  */
 export interface AccessLogEntry {
   readonly time: string;
@@ -82,7 +90,60 @@ export class AccessLog {
   }
 }
 
-/** Gateway events (start, reload, errors) as JSON lines on stderr. Never pass secrets here. */
-export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
+/** Event levels, most severe first: a level writes its own events and those before it. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
+/** The level named by `text` (`APIGW_LOG_LEVEL`, `--log-level`); throws a message for the user when it names none. */
+export function parseLogLevel(text: string, what: string): LogLevel {
+  const level = text.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  throw new Error(`${what} must be one of ${LOG_LEVELS.join(', ')}; got "${text}"`);
+}
+
+const stderr: LogSink = (text) => process.stderr.write(text);
+
+/**
+ * Gateway events as JSON lines (`{"time","level","event",...fields}`), stderr
+ * by default, written when their level is enabled. Events are rare (none per
+ * successful request), so each is written at once. Never pass a secret or a
+ * body in `fields`.
+ */
+export class EventLog {
+  private readonly rank: number;
+
+  constructor(
+    readonly level: LogLevel = DEFAULT_LOG_LEVEL,
+    private readonly sink: LogSink = stderr,
+  ) {
+    this.rank = LOG_LEVELS.indexOf(level);
+  }
+
+  /** Whether events of `level` are written: check before building fields that cost something. */
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) <= this.rank;
+  }
+
+  error(event: string, fields?: Record<string, unknown>): void {
+    this.write('error', event, fields);
+  }
+
+  warn(event: string, fields?: Record<string, unknown>): void {
+    this.write('warn', event, fields);
+  }
+
+  info(event: string, fields?: Record<string, unknown>): void {
+    this.write('info', event, fields);
+  }
+
+  debug(event: string, fields?: Record<string, unknown>): void {
+    this.write('debug', event, fields);
+  }
+
+  private write(level: LogLevel, event: string, fields: Record<string, unknown> | undefined): void {
+    if (LOG_LEVELS.indexOf(level) > this.rank) return;
+    this.sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }) + '\n');
+  }
 }

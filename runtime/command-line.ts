@@ -3,7 +3,7 @@
  * and `apigw check`), parsed with `node:util` parseArgs: one parser for both,
  * so the image and the CLI accept the same flags and refuse the same mistakes.
  *
- *   [serve] [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]
+ *   [serve] [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR] [--log-level LEVEL]
  *   check [FILE | --config FILE] [--no-secrets]
  *   healthcheck [FILE | --config FILE] [--port PORT]
  *
@@ -12,6 +12,7 @@
  * keeps them, and the HTTPS listener is not affected.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, parseLogLevel, type LogLevel } from './access-log';
 
 export type GatewayCommand = 'serve' | 'check' | 'healthcheck';
 
@@ -30,12 +31,14 @@ export interface GatewayArgs {
   readonly stateDir: string | undefined;
   /** `check --no-secrets`: schema and rules only, for image builds (no secrets or certificates there). */
   readonly noSecrets: boolean;
+  /** Events written to stderr (`--log-level`, else `$APIGW_LOG_LEVEL`, else info). */
+  readonly logLevel: LogLevel;
 }
 
 const COMMANDS: readonly GatewayCommand[] = ['serve', 'check', 'healthcheck'];
 
 const SYNOPSIS: Record<GatewayCommand, string> = {
-  serve: 'serve [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR]',
+  serve: 'serve [FILE | --config FILE] [--port PORT] [--host ADDRESS] [--state-dir DIR] [--log-level LEVEL]',
   check: 'check [FILE | --config FILE] [--no-secrets]',
   healthcheck: 'healthcheck [FILE | --config FILE] [--port PORT]',
 };
@@ -52,6 +55,7 @@ const OPTIONS: Record<GatewayCommand, readonly string[]> = {
     '      --port PORT     listen on PORT instead of the HTTP listener port in FILE (0: any free port)',
     '      --host ADDRESS  bind ADDRESS instead of the HTTP listener host in FILE (for example 127.0.0.1)',
     '      --state-dir DIR keep configs applied through the admin API in DIR (default: $APIGW_STATE_DIR)',
+    `      --log-level LEVEL  events written to stderr: ${LOG_LEVELS.join(', ')} (default: $APIGW_LOG_LEVEL, else info)`,
   ],
   check: ['      --no-secrets    check the schema and rules only (for image builds, which have no secrets)'],
   healthcheck: ['      --port PORT     the port serve was started with, when it had --port'],
@@ -84,6 +88,7 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     host: { type: 'string' },
     'state-dir': { type: 'string' },
     'no-secrets': { type: 'boolean' },
+    'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const rest = [...positionals];
@@ -92,7 +97,16 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const config = values.config as string | undefined;
   const portText = values.port as string | undefined;
   const host = values.host as string | undefined;
-  if (values.help) return { command, help: true, file: '', http: {}, stateDir: undefined, noSecrets: false };
+  if (values.help)
+    return {
+      command,
+      help: true,
+      file: '',
+      http: {},
+      stateDir: undefined,
+      noSecrets: false,
+      logLevel: DEFAULT_LOG_LEVEL,
+    };
   if (rest.length > 1) throw new Error(`unexpected argument "${rest[1]}"`);
   const positional = rest[0];
   if (positional !== undefined && config !== undefined && positional !== config) {
@@ -117,7 +131,16 @@ export function parseGatewayArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const stateDir = stateDirFlag ?? (env.APIGW_STATE_DIR || undefined);
   const noSecrets = values['no-secrets'] === true;
   if (noSecrets && command !== 'check') throw new Error('--no-secrets applies to check');
-  return { command, help: false, file, http, stateDir, noSecrets };
+  const logLevelFlag = values['log-level'] as string | undefined;
+  if (logLevelFlag !== undefined && command !== 'serve') throw new Error('--log-level applies to serve');
+  // The environment's level is read only by serve: a bad APIGW_LOG_LEVEL must not stop check or healthcheck.
+  const logLevel =
+    logLevelFlag !== undefined
+      ? parseLogLevel(logLevelFlag, '--log-level')
+      : command === 'serve' && env.APIGW_LOG_LEVEL
+        ? parseLogLevel(env.APIGW_LOG_LEVEL, 'APIGW_LOG_LEVEL')
+        : DEFAULT_LOG_LEVEL;
+  return { command, help: false, file, http, stateDir, noSecrets, logLevel };
 }
 
 function parsePort(text: string): number {

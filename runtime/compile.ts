@@ -5,6 +5,7 @@
  * load, so a bad config never replaces a working one.
  */
 import { Agent } from 'undici';
+import type { EventLog } from './access-log';
 import type { ApiConfig, BundledFunctionSource, FunctionTarget, WebSocketFunctionBackendConfig } from '../model';
 import { createAuthenticator } from './auth';
 import { usagePlansOf, type UsageCounters } from './auth/usage-plans';
@@ -73,6 +74,8 @@ export interface CompileOptions {
    * generation's stopped workers.
    */
   readonly current?: () => CompiledGateway;
+  /** Where failures outside a request's answer are logged (a WebSocket function failing on a message). */
+  readonly events?: EventLog;
 }
 
 /** A config that validates but cannot be compiled; `field` points at the part that failed. */
@@ -113,7 +116,7 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
           auth: createAuthenticator(api, config, { baseDir, env: options.env }),
           cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
           backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
-          ws: counted(createUpgradeHandler(api, { invoker, registry }, options.current), open),
+          ws: counted(createUpgradeHandler(api, { invoker, registry, events: options.events }, options.current), open),
           headerPolicy: compileHeaderPolicy(api, config.service.limits),
         };
       } catch (err) {
@@ -210,6 +213,7 @@ function followLive(
     Promise.reject(new GatewayError(Errors.ServiceUnavailable, `API ${api.name} was removed by a config change`));
   return {
     registry: env.registry,
+    events: env.events,
     invoker: {
       // HOT PATH: every message of a function-served connection.
       invoke(target: FunctionTarget, event: unknown, requestId?: string): Promise<unknown> {

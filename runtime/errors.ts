@@ -41,10 +41,30 @@ export const Errors = {
 
 export type ErrorCode = keyof typeof Errors;
 
+/**
+ * Why a backend or a function failed, for the event log only: the client gets
+ * the catalogue's code and message, never this.
+ */
+export interface FailureCause {
+  /**
+   * A short token: the OS or undici error code (`ECONNREFUSED`, `ENOTFOUND`,
+   * `ECONNRESET`, `UND_ERR_SOCKET`, ...), `timeout`, or what happened to a
+   * function (`handler_not_found`, `threw`, `crashed`, `out_of_memory`, ...).
+   */
+  readonly cause: string;
+  /** What the error said, cut to DETAIL_CHARS: never a body or a secret. */
+  readonly detail?: string;
+}
+
+/** Longest `FailureCause.detail`: an error message, not a dump. */
+const DETAIL_CHARS = 300;
+
 /** An error the gateway answers with its own JSON body. */
 export class GatewayError extends Error {
   readonly def: ErrorDef;
   readonly headers: Readonly<Record<string, string>>;
+  /** Why a backend or function failed (see `FailureCause`); set with `because`. */
+  failure: FailureCause | undefined;
 
   constructor(def: ErrorDef, message?: string, headers: Readonly<Record<string, string>> = {}) {
     super(message ?? def.message);
@@ -55,6 +75,22 @@ export class GatewayError extends Error {
   get status(): number {
     return this.def.status;
   }
+
+  /** Records why a backend or function failed, for the event log; returns this error. */
+  because(cause: string, detail?: string): this {
+    this.failure = { cause, ...(detail ? { detail: detail.slice(0, DETAIL_CHARS) } : {}) };
+    return this;
+  }
+}
+
+/**
+ * The cause token of an error thrown by node:net, undici or ws: its code
+ * (also on an undici wrapper's `cause`), else `fallback`.
+ */
+export function errorCode(err: unknown, fallback: string): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && code !== '' ? code : fallback;
 }
 
 /** The JSON body of a gateway error. */

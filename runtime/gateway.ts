@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Errors, GatewayError, errorBody, sendError } from './errors';
 import { DEFAULT_LIMITS, type LimitsConfig } from '../model';
-import { AccessLog, type LogSink } from './access-log';
+import { AccessLog, DEFAULT_LOG_LEVEL, EventLog, parseLogLevel, type LogSink } from './access-log';
 import { AdminServer } from './admin/server';
 import { LiveConfig } from './admin/live-config';
 import { readAdminToken } from './admin/token';
@@ -47,6 +47,8 @@ export interface GatewayOptions {
   readonly accessLog?: LogSink | null;
   /** Show function error stacks to clients. Default: APIGW_DEBUG=1. */
   readonly debug?: boolean;
+  /** The event log. Default: stderr, at the level of APIGW_LOG_LEVEL (default info). */
+  readonly events?: EventLog;
   /**
    * Port and address that replace the config's HTTP listener's for this process (`serve --port/--host`).
    * Only `listen()` uses them: the config is not changed, so a reload compares listeners as written.
@@ -77,11 +79,17 @@ export class Gateway {
   readonly live: LiveConfig;
   private readonly admin: AdminServer | undefined;
   private closing: Promise<void> | undefined;
+  readonly events: EventLog;
 
   private constructor(start: LoadedConfig, options: GatewayOptions) {
     this.env = options.env ?? process.env;
     this.debug = options.debug ?? this.env.APIGW_DEBUG === '1';
     this.httpOverride = options.http;
+    this.events =
+      options.events ??
+      new EventLog(
+        this.env.APIGW_LOG_LEVEL ? parseLogLevel(this.env.APIGW_LOG_LEVEL, 'APIGW_LOG_LEVEL') : DEFAULT_LOG_LEVEL,
+      );
     const sink =
       options.accessLog !== undefined
         ? (options.accessLog ?? undefined)
@@ -102,6 +110,7 @@ export class Gateway {
             usageCounters: this.usageCounters,
             codeDir,
             current: () => this.state.current,
+            events: this.events,
           }),
         swap: (next, generation) => this.swap(next, generation),
         metrics,
@@ -113,6 +122,7 @@ export class Gateway {
         stateDir: adminListener ? options.stateDir : undefined,
         token,
         bundleKeepMs: options.bundleKeepMs ?? ADMIN_BUNDLE_KEEP_MS,
+        events: this.events,
       },
     );
     const compiled = this.live.open();
@@ -124,10 +134,12 @@ export class Gateway {
       inFlight: new Set(),
       registry: this.registry,
       log: new AccessLog(sink),
+      events: this.events,
       metrics,
     };
     this.state.metrics.generation = this.live.currentGeneration;
-    if (adminListener && token !== undefined) this.admin = new AdminServer(this.live, token, adminListener);
+    if (adminListener && token !== undefined)
+      this.admin = new AdminServer(this.live, token, adminListener, this.events);
     const { maxConnections } = compiled.loaded.config.service.limits;
     this.connections = new ConnectionGuard(effectiveConnectionCap(maxConnections ?? DEFAULT_LIMITS.maxConnections));
   }

@@ -6,13 +6,14 @@
  * status and JSON body; nothing here throws to Node.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessLog } from './access-log';
+import type { AccessLog, EventLog } from './access-log';
 import { admit, Local, requestInfo, type LocalRoute, type RequestInfo } from './admission';
 import type { CompiledApi, CompiledGateway } from './compile';
 import type { CorsPolicy } from './cors';
 import { Errors, GatewayError, sendError } from './errors';
 import type { Metrics } from './metrics';
-import type { RequestContext } from './pipeline';
+import type { AdmittedRequest, RequestContext } from './pipeline';
+import { functionLabel } from './functions/invoker';
 import type { TlsPolicy } from './tls';
 import { handleConnectionsAdmin } from './websocket/admin';
 import type { ConnectionRegistry } from './websocket/connections';
@@ -29,6 +30,7 @@ export interface HandlerState {
   readonly inFlight: Set<ServerResponse>;
   readonly registry: ConnectionRegistry;
   readonly log: AccessLog;
+  readonly events: EventLog;
   readonly metrics: Metrics;
 }
 
@@ -67,8 +69,10 @@ export function handleRequest(
     const apiName = info.apiName;
     state.metrics.record(apiName, status, durationMs / 1000);
     const ctx = info.ctx;
-    if (ctx?.backendFailure !== undefined && apiName !== null)
+    if (ctx?.backendFailure !== undefined && apiName !== null) {
       state.metrics.backendFailure(apiName, ctx.backendFailure);
+      logBackendFailure(state.events, ctx, status);
+    }
     if (state.log.enabled) {
       state.log.write({
         time: state.log.now(),
@@ -85,11 +89,11 @@ export function handleRequest(
   });
 
   const admitted = admit(state, req, res, info);
-  if (admitted instanceof GatewayError) return refuse(req, res, info, admitted);
+  if (admitted instanceof GatewayError) return refuse(state, req, res, info, admitted);
   if (typeof admitted === 'number') return answerLocally(state, req, res, info, admitted);
   if (admitted instanceof Promise) {
     admitted.then((a) =>
-      a instanceof GatewayError ? refuse(req, res, info, a) : serve(state, a, info.api, expectContinue),
+      a instanceof GatewayError ? refuse(state, req, res, info, a) : serve(state, a, info.api, expectContinue),
     );
     return;
   }
@@ -115,10 +119,48 @@ function serve(state: HandlerState, ctx: RequestContext, api: CompiledApi | unde
   (api as CompiledApi).backend?.handle(ctx);
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, info: RequestInfo, err: GatewayError): void {
+function refuse(
+  state: HandlerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  err: GatewayError,
+): void {
   // The body may still be arriving; drain it so the connection stays usable.
   req.resume();
   sendError(res, info.requestId, err, req.method === 'HEAD', info.cors);
+  if (state.events.enabled('debug')) logRefusal(state.events, info, err);
+}
+
+/** `request_refused` (debug): why the gateway answered a request itself with an error, for "why did I get a 401?". */
+export function logRefusal(events: EventLog, info: RequestInfo, err: GatewayError): void {
+  events.debug('request_refused', {
+    requestId: info.requestId,
+    api: info.apiName,
+    status: err.status,
+    code: err.def.code,
+    message: err.message,
+  });
+}
+
+/**
+ * `backend_failed` (error): a backend or function failed and the client got a
+ * 5xx, or a response it had started was cut. Says why (`cause`), which the
+ * client is never told.
+ */
+export function logBackendFailure(events: EventLog, ctx: AdmittedRequest, status: number): void {
+  const b = ctx.api.backend;
+  events.error('backend_failed', {
+    requestId: ctx.requestId,
+    api: ctx.api.name,
+    backend: b.type,
+    ...(b.type === 'scf' ? { function: functionLabel(b.function) } : {}),
+    status,
+    error: ctx.backendFailure,
+    cause: ctx.failure?.cause ?? 'unknown',
+    ...(ctx.failure?.detail ? { detail: ctx.failure.detail } : {}),
+    ...(ctx.backendMs !== undefined ? { backendMs: Math.round(ctx.backendMs * 1000) / 1000 } : {}),
+  });
 }
 
 function answerLocally(
@@ -163,7 +205,7 @@ function answerLocally(
       const headers = cors.preflightHeaders(req.headers);
       if (!headers) {
         info.cors = cors.refusedPreflightHeaders;
-        return refuse(req, res, info, new GatewayError(Errors.Forbidden, 'the CORS preflight was refused'));
+        return refuse(state, req, res, info, new GatewayError(Errors.Forbidden, 'the CORS preflight was refused'));
       }
       req.resume();
       res.writeHead(204, { ...headers, 'x-api-requestid': info.requestId, 'content-length': 0 });

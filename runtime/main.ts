@@ -2,7 +2,7 @@
  * The gateway process (the image's entry point, and `apigw serve`); the
  * command line is in `command-line.ts`:
  *
- *   gateway [serve] [FILE | --config FILE] [--port P] [--host A] [--state-dir DIR]   serve FILE
+ *   gateway [serve] [FILE | --config FILE] [--port P] [--host A] [--state-dir DIR] [--log-level L]   serve FILE
  *   gateway check [FILE | --config FILE] [--no-secrets]   load the config as serve does, without listening
  *                                     (exit 0 valid, 1 not); --no-secrets: schema and rules only (image builds)
  *   gateway healthcheck [--config F]         GET the health path on 127.0.0.1 (the image's HEALTHCHECK)
@@ -13,7 +13,7 @@
  * logged and the running config keeps serving); SIGTERM and SIGINT drain and exit.
  */
 import { request } from 'node:http';
-import { logEvent } from './access-log';
+import { EventLog } from './access-log';
 import { formatIssues } from '../model';
 import { commandOf, gatewayUsage, parseGatewayArgs, type GatewayArgs } from './command-line';
 import { ConfigError, loadConfigFile } from './config-loader';
@@ -71,12 +71,13 @@ export async function runGateway(
   }
   if (command === 'healthcheck') return healthcheck(file, args.http.port);
 
+  const events = new EventLog(args.logLevel);
   let gateway: Gateway;
   try {
-    gateway = await Gateway.fromFile(file, { env, http: args.http, stateDir: args.stateDir });
+    gateway = await Gateway.fromFile(file, { env, http: args.http, stateDir: args.stateDir, events });
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-    else logEvent('start_failed', { reason: (err as Error).message });
+    else events.error('start_failed', { reason: (err as Error).message });
     return 1;
   }
   if (!gateway.config.config.service.listeners.http && Object.keys(args.http).length > 0) {
@@ -89,11 +90,11 @@ export async function runGateway(
     addresses = await gateway.listen();
   } catch (err) {
     // A listener that cannot bind (port taken) stops the start: never serve HTTP only when HTTPS was asked for.
-    logEvent('start_failed', { reason: (err as Error).message });
+    events.error('start_failed', { reason: (err as Error).message });
     await gateway.close();
     return 1;
   }
-  logEvent('listening', {
+  events.info('listening', {
     pid: process.pid,
     service: gateway.config.config.service.name,
     apis: gateway.config.config.apis.length,
@@ -106,9 +107,9 @@ export async function runGateway(
   });
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {
-    logEvent('draining', { signal });
+    events.info('draining', { signal });
     void gateway.close().then(() => {
-      logEvent('stopped');
+      events.info('stopped');
       process.exit(0);
     });
   };

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig, GatewayConfig } from '../model';
-import type { GatewayError } from './errors';
+import type { FailureCause, GatewayError } from './errors';
 import type { HeaderPolicy } from './headers';
 
 /** Who the caller is, after authentication. Never holds a secret. */
@@ -66,8 +66,14 @@ export interface AdmittedRequest {
   extraResponseHeaders: Readonly<Record<string, string>> | undefined;
   /** Milliseconds the backend took, set by the backend for the access log. */
   backendMs: number | undefined;
-  /** Set by the backend when it failed: the error code the client got, or `ResponseCut` (for metrics). */
+  /**
+   * Set by the backend when it failed with a 5xx (or cut a response it had
+   * started): the error code the client got, or `ResponseCut` (for metrics and
+   * the `backend_failed` event).
+   */
   backendFailure?: string;
+  /** Why the backend failed, for the `backend_failed` event (never sent to the client). */
+  failure?: FailureCause;
 }
 
 /** An admitted HTTP request and the response it must answer. */

@@ -9,23 +9,43 @@ import type { Duplex } from 'node:stream';
 import { admit, requestInfo } from './admission';
 import type { CompiledApi } from './compile';
 import { Errors, GatewayError } from './errors';
-import type { HandlerState } from './handler';
+import { logBackendFailure, logRefusal, type HandlerState } from './handler';
 import type { AdmittedRequest } from './pipeline';
 import { rejectUpgrade, redirectUpgrade } from './websocket/raw-response';
 
 export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const info = requestInfo(req);
   socket.on('error', () => socket.destroy());
-  // Upgrades count in the same metrics as HTTP requests: by API and status (101 when opened).
+  // Upgrades count in the same metrics and access log as HTTP requests: by API and status (101 when opened),
+  // logged once the upgrade is answered.
   const record = (status: number, backendFailure?: string): void => {
     const apiName = info.apiName;
-    state.metrics.record(apiName, status, Number(process.hrtime.bigint() - info.startedAt) / 1e9);
-    if (backendFailure !== undefined && apiName !== null && status >= 500)
+    const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    state.metrics.record(apiName, status, durationMs / 1000);
+    const ctx = info.ctx;
+    if (backendFailure !== undefined && apiName !== null && status >= 500 && ctx) {
       state.metrics.backendFailure(apiName, backendFailure);
+      ctx.backendFailure = backendFailure;
+      logBackendFailure(state.events, ctx, status);
+    }
+    if (state.log.enabled) {
+      state.log.write({
+        time: state.log.now(),
+        requestId: info.requestId,
+        method: req.method ?? 'GET',
+        path: info.path,
+        api: apiName,
+        status,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        backendMs: null,
+        clientIp: info.clientIp,
+      });
+    }
   };
   const refuse = (err: GatewayError): void => {
     rejectUpgrade(socket, info.requestId, err, info.cors);
     record(err.status);
+    if (state.events.enabled('debug')) logRefusal(state.events, info, err);
   };
   const proceed = (ctx: AdmittedRequest): void => {
     // The client may have gone while authentication ran: then no backend leg is opened.

@@ -12,7 +12,6 @@
 import { App } from 'cdktf';
 import { formatIssues, validateConfig } from '../../model';
 import { Gateway } from '../../runtime/gateway';
-import { logEvent } from '../../runtime/access-log';
 import { stopWithNpm } from '../../cli/npm-parent';
 import { startSampleBackends } from './sample-backends';
 
@@ -72,7 +71,7 @@ export async function serveLocal(env: NodeJS.ProcessEnv = process.env): Promise<
       try {
         file = await stage(true);
       } catch (err) {
-        logEvent('reload_refused', { reason: (err as Error).message });
+        gateway.events.warn('reload_refused', { reason: (err as Error).message });
         return false;
       }
       return gateway.reload(file);
@@ -101,16 +100,16 @@ if (require.main === module) {
           '',
         ].join('\n') + '\n',
       );
-      logEvent('listening', {
+      gateway.events.info('listening', {
         pid: process.pid,
         service: gateway.config.config.service.name,
         http: `${address}:${port}`,
       });
       process.on('SIGHUP', () => void reload());
       const shutdown = (signal: string): void => {
-        logEvent('draining', { signal });
+        gateway.events.info('draining', { signal });
         void stop().then(() => {
-          logEvent('stopped');
+          gateway.events.info('stopped');
           process.exit(0);
         });
       };

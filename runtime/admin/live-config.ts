@@ -17,7 +17,7 @@ import {
   type ConfigIssue,
   type ConfigState,
 } from '../../model';
-import { logEvent } from '../access-log';
+import type { EventLog } from '../access-log';
 import { CompileError, type CompiledGateway } from '../compile';
 import { loadConfigFile, type LoadedConfig } from '../config-loader';
 import type { Metrics } from '../metrics';
@@ -57,6 +57,7 @@ export interface LiveConfigOptions {
   readonly token?: string;
   /** How long an unused bundle is kept after its last upload or HEAD (ADMIN_BUNDLE_KEEP_MS). */
   readonly bundleKeepMs: number;
+  readonly events: EventLog;
 }
 
 /** The config being served, in the admin API's terms. */
@@ -107,7 +108,7 @@ export class LiveConfig {
   open(): CompiledGateway {
     const stateDir = this.options.stateDir;
     if (this.options.token !== undefined && !this.store) {
-      logEvent('admin_state_in_memory', {
+      this.options.events.warn('admin_state_in_memory', {
         warning:
           'the admin listener is on without a state directory: applied configs live in memory and a restart serves the start config again (set --state-dir or APIGW_STATE_DIR)',
       });
@@ -120,11 +121,15 @@ export class LiveConfig {
         const { next, serving } = this.prepare(saved.applied.config, saved.applied.secrets, true);
         this.serving = serving;
         this.generation = saved.generation;
-        logEvent('state_loaded', { stateDir, generation: this.generation, apis: serving.config.apis.length });
+        this.options.events.info('state_loaded', {
+          stateDir,
+          generation: this.generation,
+          apis: serving.config.apis.length,
+        });
         return next;
       }
     } catch (err) {
-      logEvent('state_refused', { stateDir, reason: reasonOf(err), serving: 'start config' });
+      this.options.events.warn('state_refused', { stateDir, reason: reasonOf(err), serving: 'start config' });
     }
     this.generation = savedGeneration + 1;
     const next = this.host.compile(this.start, this.options.env, undefined);
@@ -202,11 +207,11 @@ export class LiveConfig {
         }
       } catch (err) {
         this.host.metrics.reloadFailures++;
-        logEvent('reload_refused', { file, source, reason: reasonOf(err) });
+        this.options.events.warn('reload_refused', { file, source, reason: reasonOf(err) });
         return false;
       }
       this.host.metrics.reloads++;
-      logEvent('reloaded', {
+      this.options.events.info('reloaded', {
         file: source === 'started' ? file : undefined,
         source,
         apis: this.serving.config.apis.length,
@@ -236,7 +241,7 @@ export class LiveConfig {
         if (this.closed) throw adminFailure('InternalError', 'the gateway is shutting down; nothing changed');
         const changed = await job();
         if (changed) this.host.metrics.applies++;
-        logEvent(changed ? 'config_applied' : 'config_unchanged', {
+        this.options.events.info(changed ? 'config_applied' : 'config_unchanged', {
           kind,
           source: this.serving.source,
           generation: this.generation,
@@ -246,9 +251,9 @@ export class LiveConfig {
         return { generation: this.generation, etag: this.serving.etag };
       } catch (err) {
         this.host.metrics.applyFailures++;
-        logEvent('apply_refused', { kind, reason: reasonOf(err) });
+        this.options.events.warn('apply_refused', { kind, reason: reasonOf(err) });
         if (err instanceof AdminFailure) throw err;
-        logEvent('admin_error', { kind, error: (err as Error).stack ?? String(err) });
+        this.options.events.error('admin_error', { kind, error: (err as Error).stack ?? String(err) });
         throw adminFailure('InternalError', 'the gateway failed to apply the config; nothing changed');
       }
     });
@@ -362,9 +367,9 @@ export class LiveConfig {
     if (this.previous) for (const sha of bundlesOf(this.previous.config)) keep.add(sha);
     try {
       const removed = await this.bundleStore.removeUnused(keep, this.options.bundleKeepMs);
-      if (removed.length > 0) logEvent('bundles_removed', { bundles: removed });
+      if (removed.length > 0) this.options.events.info('bundles_removed', { bundles: removed });
     } catch (err) {
-      logEvent('bundles_remove_failed', { reason: (err as Error).message });
+      this.options.events.warn('bundles_remove_failed', { reason: (err as Error).message });
     }
   }
 

@@ -17,7 +17,7 @@ import {
   type ApplyRequest,
   type BundleUpload,
 } from '../../model';
-import { logEvent } from '../access-log';
+import type { EventLog } from '../access-log';
 import { AdminFailure, adminFailure } from './failure';
 import type { LiveConfig } from './live-config';
 import { applyEnvelopeIssues, bundleUploadIssues } from './shapes';
@@ -35,6 +35,7 @@ export class AdminServer {
     private readonly live: LiveConfig,
     private readonly token: string,
     private readonly listener: AdminListenerConfig,
+    private readonly events: EventLog,
   ) {
     this.server = createServer(
       {
@@ -80,7 +81,7 @@ export class AdminServer {
     const path = (req.url ?? '').split('?', 1)[0] as string;
     let error: string | undefined;
     res.once('close', () =>
-      logEvent('admin_request', {
+      this.events.info('admin_request', {
         method,
         path: path.length > LOGGED_PATH_CHARS ? `${path.slice(0, LOGGED_PATH_CHARS)}...` : path,
         status: res.writableFinished ? res.statusCode : 499,
@@ -92,7 +93,8 @@ export class AdminServer {
     this.route(req, res, method, path).catch((err: unknown) => {
       const failure =
         err instanceof AdminFailure ? err : adminFailure('InternalError', 'the admin request failed; nothing changed');
-      if (!(err instanceof AdminFailure)) logEvent('admin_error', { error: (err as Error).stack ?? String(err) });
+      if (!(err instanceof AdminFailure))
+        this.events.error('admin_error', { error: (err as Error).stack ?? String(err) });
       error = failure.body.code;
       // Whatever body is left unread is not worth reading after a refusal.
       if (failure.status === 401 || failure.status === 413 || failure.status === 400) res.shouldKeepAlive = false;

@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { ApiConfig, HttpBackendConfig } from '../../model';
-import { Errors, GatewayError, sendError } from '../errors';
+import { Errors, GatewayError, errorCode, sendError } from '../errors';
 import { backendRequestHeaders, responseHeaders } from '../headers';
 import type { HttpBackendHandler, RequestContext } from '../pipeline';
 import { compileMapping } from './mapping';
@@ -95,7 +95,12 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       // client reading the response, nor a slow client sending its body (that is `requestTimeoutMs`).
       const timer = setTimeout(function onTimeout() {
         if (paused || waitingOnClient(body)) timer.refresh();
-        else abort(new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`));
+        else
+          abort(
+            new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`).because(
+              'timeout',
+            ),
+          );
       }, timeout);
       // Once the body is in, the backend gets its whole timeout from there.
       const onBodyEnd = (): void => {
@@ -185,11 +190,17 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
           if (res.destroyed) return;
           if (res.headersSent) {
             ctx.backendFailure = 'ResponseCut';
+            ctx.failure = mapError(err, timeout).failure;
             res.destroy();
             return;
           }
           const mapped = mapError(err, timeout);
-          ctx.backendFailure = mapped.def.code;
+          if (mapped.status >= 500) {
+            ctx.backendFailure = mapped.def.code;
+            ctx.failure = mapped.failure;
+          }
+          // Whatever undici left of the request body is read and dropped, so the connection can serve on.
+          if (!req.complete) req.resume();
           sendError(res, ctx.requestId, mapped, req.method === 'HEAD', ctx.extraResponseHeaders);
         },
       };
@@ -224,15 +235,21 @@ function relayEarlyHints(res: ServerResponse, link: string | string[] | undefine
 
 function mapError(err: Error, timeout: number): GatewayError {
   if (err instanceof GatewayError) return err;
-  const code = (err as { code?: string }).code;
-  if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`);
+  const code = errorCode(err, 'failed');
+  if (TIMEOUT_CODES.has(code)) {
+    return new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`).because(
+      'timeout',
+      err.message,
+    );
   }
-  if (code === 'ECONNREFUSED') return new GatewayError(Errors.BadGateway, 'the backend refused the connection');
+  if (code === 'ECONNREFUSED') {
+    return new GatewayError(Errors.BadGateway, 'the backend refused the connection').because(code, err.message);
+  }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
-    return new GatewayError(Errors.BadGateway, 'the backend closed the connection');
+    return new GatewayError(Errors.BadGateway, 'the backend closed the connection').because(code, err.message);
   }
-  return new GatewayError(Errors.BadGateway);
+  // DNS (ENOTFOUND, EAI_AGAIN), TLS (certificate errors), an invalid response (HPE_*, UND_ERR_*) ...
+  return new GatewayError(Errors.BadGateway).because(code, err.message);
 }
 
 /** Streams a chunked request body, failing with 413 once it passes the limit. */

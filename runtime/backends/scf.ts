@@ -47,12 +47,15 @@ export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env
 
   const fail = (ctx: RequestContext, err: unknown): void => {
     const head = ctx.req.method === 'HEAD';
-    if (err instanceof FunctionThrew && env.debug) {
-      ctx.backendFailure = err.def.code;
-      return sendDebug(ctx, err, head);
+    const gatewayErr =
+      err instanceof GatewayError
+        ? err
+        : new GatewayError(Errors.InternalError).because('gateway_bug', (err as Error)?.message);
+    if (gatewayErr.status >= 500) {
+      ctx.backendFailure = gatewayErr.def.code;
+      ctx.failure = gatewayErr.failure;
     }
-    const gatewayErr = err instanceof GatewayError ? err : new GatewayError(Errors.InternalError);
-    if (gatewayErr.status >= 500) ctx.backendFailure = gatewayErr.def.code;
+    if (err instanceof FunctionThrew && env.debug) return sendDebug(ctx, err, head);
     sendError(ctx.res, ctx.requestId, withCors(gatewayErr, ctx), head);
   };
 
@@ -93,7 +96,7 @@ function sendDebug(ctx: RequestContext, err: FunctionThrew, head: boolean): void
     code: err.def.code,
     message: err.message,
     requestId: ctx.requestId,
-    functionError: { message: err.failure.message, stack: err.failure.stack },
+    functionError: { message: err.thrown.message, stack: err.thrown.stack },
   });
   ctx.res.writeHead(err.status, {
     ...ctx.extraResponseHeaders,

@@ -76,7 +76,7 @@ export class FunctionInvoker {
     const k = key(target, dir);
     let pool = this.pools.get(k);
     if (!pool) {
-      checkCode(dir, target.source, label(target));
+      checkCode(dir, target.source, functionLabel(target));
       pool = new WorkerPool({
         dir,
         handler: target.source.handler,
@@ -84,7 +84,7 @@ export class FunctionInvoker {
         timeoutMs: target.timeoutMs,
         size: this.env.workersPerFunction ?? Math.max(1, Math.min(4, availableParallelism())),
         maxQueue: this.env.maxQueue ?? 1000,
-        label: label(target),
+        label: functionLabel(target),
       });
       this.pools.set(k, pool);
     }
@@ -100,7 +100,8 @@ export class FunctionInvoker {
   // HOT PATH: every function request and WebSocket message.
   invoke(target: FunctionTarget, event: unknown, requestId = ''): Promise<unknown> {
     // A retired config's late request must not start workers that nobody closes.
-    if (this.closed) return Promise.reject(new GatewayError(Errors.ServiceUnavailable));
+    if (this.closed)
+      return Promise.reject(new GatewayError(Errors.ServiceUnavailable).because('stopped', 'the config was retired'));
     if (target.source.type === 'remote') return invokeRemote(this.dispatcher, target.source, target.timeoutMs, event);
     let pool: WorkerPool;
     try {
@@ -151,14 +152,15 @@ export class FunctionInvoker {
   }
 }
 
-function label(t: FunctionTarget): string {
+/** `namespace/name/version`: how metrics and the event log name a function. */
+export function functionLabel(t: FunctionTarget): string {
   return `${t.namespace}/${t.functionName}/${t.version}`;
 }
 
 /** One pool per function version and code (two APIs may name the same function); `dir` is where the code is. */
 function key(t: FunctionTarget, dir: string): string {
   const src = t.source.type === 'bundled' ? `${dir}|${t.source.handler}|${t.source.memoryMb}` : t.source.url;
-  return `${label(t)}|${src}|${t.timeoutMs}`;
+  return `${functionLabel(t)}|${src}|${t.timeoutMs}`;
 }
 
 /** The handler's file must exist: `index.main_handler` is `index.js`, `.cjs`, `.mjs`, `index` or `index/`. */

@@ -25,12 +25,22 @@ export interface PoolOptions {
 export interface FunctionFailure {
   readonly message: string;
   readonly stack?: string;
+  /**
+   * Set by the worker when the handler could not be loaded: `handler_not_found` (the module does not export it),
+   * `module_not_found`, or `load_failed` (the module threw while loading).
+   */
+  readonly load?: string;
 }
 
-/** A function threw or rejected; carries what the function reported (shown to clients only in debug mode). */
+/**
+ * A function threw or rejected, or its handler could not be loaded; carries
+ * what the function reported (shown to clients only in debug mode; its message
+ * is logged).
+ */
 export class FunctionThrew extends GatewayError {
-  constructor(readonly failure: FunctionFailure) {
+  constructor(readonly thrown: FunctionFailure) {
     super(Errors.FunctionError, 'the function failed');
+    this.because(thrown.load ?? 'threw', thrown.message);
   }
 }
 
@@ -80,11 +90,19 @@ export class WorkerPool {
       let slot = this.idle.pop();
       if (!slot && this.slots.size < this.options.size) {
         slot = this.spawn();
-        if (!slot) return this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START));
+        if (!slot)
+          return this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START).because('worker_start_failed'));
       }
       if (slot) this.run(slot, job);
       else if (this.queue.length < this.options.maxQueue) this.queue.push(job);
-      else this.fail(job, new GatewayError(Errors.ServiceUnavailable, 'the function is saturated; retry later'));
+      else
+        this.fail(
+          job,
+          new GatewayError(Errors.ServiceUnavailable, 'the function is saturated; retry later').because(
+            'saturated',
+            `${this.options.size} workers busy and ${this.options.maxQueue} invocations waiting`,
+          ),
+        );
     });
   }
 
@@ -110,7 +128,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    const stopping = new GatewayError(Errors.ServiceUnavailable);
+    const stopping = new GatewayError(Errors.ServiceUnavailable).because('stopped', 'the function pool was closed');
     for (const job of this.queue.splice(0)) this.fail(job, stopping);
     const all = [...this.slots];
     this.slots.clear();
@@ -150,12 +168,11 @@ export class WorkerPool {
     });
     // An uncaught error or out-of-memory comes as 'error' then 'exit'; process.exit() only as 'exit'.
     worker.on('error', (err: NodeJS.ErrnoException) =>
-      this.lost(
-        slot,
-        err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the function ran out of memory' : 'the function crashed',
-      ),
+      err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? this.lost(slot, 'the function ran out of memory', 'out_of_memory', err.message)
+        : this.lost(slot, 'the function crashed', 'crashed', err.message),
     );
-    worker.on('exit', () => this.lost(slot, 'the function exited'));
+    worker.on('exit', (code) => this.lost(slot, 'the function exited', 'exited', `exit code ${code}`));
     // Idle workers must not keep the process alive; close() terminates them.
     worker.unref();
     this.slots.add(slot);
@@ -180,16 +197,19 @@ export class WorkerPool {
     }
     this.fail(
       job,
-      new GatewayError(Errors.FunctionTimeout, `the function did not finish within ${this.options.timeoutMs} ms`),
+      new GatewayError(
+        Errors.FunctionTimeout,
+        `the function did not finish within ${this.options.timeoutMs} ms`,
+      ).because('timeout', slot ? 'the worker was stopped' : 'it waited for a worker the whole time'),
     );
     this.refill();
   }
 
   /** A worker died: its invocation fails and waiting invocations get a replacement. */
-  private lost(slot: Slot, reason: string): void {
+  private lost(slot: Slot, reason: string, cause: string, detail: string): void {
     if (slot.dead) return;
     this.remove(slot);
-    if (slot.job) this.fail(slot.job, new GatewayError(Errors.FunctionError, reason));
+    if (slot.job) this.fail(slot.job, new GatewayError(Errors.FunctionError, reason).because(cause, detail));
     this.refill();
   }
 
@@ -205,7 +225,7 @@ export class WorkerPool {
       const slot = this.spawn();
       const job = this.queue.shift() as Job;
       if (slot) this.run(slot, job);
-      else this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START));
+      else this.fail(job, new GatewayError(Errors.FunctionError, CANNOT_START).because('worker_start_failed'));
     }
   }
 

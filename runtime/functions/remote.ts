@@ -1,7 +1,7 @@
 /** Invokes a function on a remote platform or emulator: POST the event JSON, read the result JSON. */
 import { request, type Dispatcher } from 'undici';
 import type { RemoteFunctionSource } from '../../model';
-import { Errors, GatewayError } from '../errors';
+import { Errors, GatewayError, errorCode } from '../errors';
 
 const MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
@@ -28,12 +28,17 @@ export async function invokeRemote(
   try {
     const text = await readLimited(res.body);
     if (res.statusCode < 200 || res.statusCode > 299) {
-      throw new GatewayError(Errors.FunctionError, `the function endpoint answered ${res.statusCode}`);
+      throw new GatewayError(Errors.FunctionError, `the function endpoint answered ${res.statusCode}`).because(
+        'bad_status',
+        `the function endpoint answered ${res.statusCode}`,
+      );
     }
     try {
       return text === '' ? null : (JSON.parse(text) as unknown);
     } catch {
-      throw new GatewayError(Errors.FunctionBadResponse, 'the function endpoint did not return JSON');
+      throw new GatewayError(Errors.FunctionBadResponse, 'the function endpoint did not return JSON').because(
+        'bad_response',
+      );
     }
   } catch (err) {
     res.body.destroy();
@@ -47,16 +52,25 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
   for await (const chunk of body) {
     total += (chunk as Buffer).length;
     if (total > MAX_RESULT_BYTES)
-      throw new GatewayError(Errors.FunctionBadResponse, 'the function result is too large');
+      throw new GatewayError(Errors.FunctionBadResponse, 'the function result is too large').because(
+        'bad_response',
+        `more than ${MAX_RESULT_BYTES} bytes`,
+      );
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 function mapError(err: Error, timeoutMs: number): GatewayError {
-  const code = (err as { code?: string }).code;
+  const code = errorCode(err, 'failed');
   if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new GatewayError(Errors.FunctionTimeout, `the function did not finish within ${timeoutMs} ms`);
+    return new GatewayError(Errors.FunctionTimeout, `the function did not finish within ${timeoutMs} ms`).because(
+      'timeout',
+    );
   }
-  return new GatewayError(Errors.FunctionError, 'the function endpoint could not be reached');
+  // Refused (ECONNREFUSED), DNS (ENOTFOUND, EAI_AGAIN), reset, TLS ...: the URL is not logged (it may hold a key).
+  return new GatewayError(Errors.FunctionError, 'the function endpoint could not be reached').because(
+    code,
+    err.message,
+  );
 }

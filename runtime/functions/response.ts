@@ -91,9 +91,10 @@ function kindOf(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 
+/** The client is told what is wrong; the log only that it was (the message quotes what the function returned). */
 function bad(message: string): GatewayError {
   return new GatewayError(
     Errors.FunctionBadResponse,
     `the function returned a response of the wrong shape: ${message}`,
-  );
+  ).because('bad_response');
 }

@@ -2,7 +2,8 @@
 // Plain CommonJS with only node: built-ins: it is copied next to the bundled gateway.
 //
 // Protocol: the pool posts { id, event, context }; the worker answers
-// { id, ok: true, result } or { id, ok: false, error: { message, stack } }.
+// { id, ok: true, result } or { id, ok: false, error: { message, stack, load? } } (`load` when the handler
+// could not be loaded: handler_not_found, module_not_found or load_failed).
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync } = require('node:fs');
@@ -51,9 +52,21 @@ if (probe)
 const moduleReady = loadModule();
 const handlerReady = moduleReady.then((mod) => {
   const fn = mod[exportName];
-  if (typeof fn !== 'function') throw new Error(`handler "${workerData.handler}" is not a function`);
+  if (typeof fn !== 'function') {
+    const err = new Error(`handler "${workerData.handler}" is not a function`);
+    err.code = 'HANDLER_NOT_FOUND';
+    throw err;
+  }
   return fn;
 });
+
+// Why the handler could not be loaded, for the gateway's log (`FunctionFailure.load`).
+function loadFailure(err) {
+  const code = err && err.code;
+  if (code === 'HANDLER_NOT_FOUND') return 'handler_not_found';
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return 'module_not_found';
+  return 'load_failed';
+}
 // The load error is reported by each invocation; this keeps it from being an unhandled rejection.
 handlerReady.catch(() => {});
 
@@ -91,20 +104,22 @@ function describe(err) {
 }
 
 parentPort.on('message', ({ id, event, context }) => {
-  handlerReady
-    .then((handler) => invoke(handler, event, context))
-    .then(
-      (result) => {
-        try {
-          parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });
-        } catch (err) {
-          parentPort.postMessage({
-            id,
-            ok: false,
-            error: { message: `the return value cannot be sent to the gateway: ${err.message}` },
-          });
-        }
-      },
-      (err) => parentPort.postMessage({ id, ok: false, error: describe(err) }),
-    );
+  handlerReady.then(
+    (handler) =>
+      invoke(handler, event, context).then(
+        (result) => {
+          try {
+            parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });
+          } catch (err) {
+            parentPort.postMessage({
+              id,
+              ok: false,
+              error: { message: `the return value cannot be sent to the gateway: ${err.message}` },
+            });
+          }
+        },
+        (err) => parentPort.postMessage({ id, ok: false, error: describe(err) }),
+      ),
+    (err) => parentPort.postMessage({ id, ok: false, error: { ...describe(err), load: loadFailure(err) } }),
+  );
 });

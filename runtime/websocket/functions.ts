@@ -10,9 +10,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { FunctionTarget, WebSocketFunctionBackendConfig } from '../../model';
-import { Errors, GatewayError } from '../errors';
+import type { EventLog } from '../access-log';
+import { Errors, GatewayError, errorCode } from '../errors';
 import { webSocketEvents } from '../functions/event';
-import type { FunctionInvoker } from '../functions/invoker';
+import { functionLabel, type FunctionInvoker } from '../functions/invoker';
+import type { AdmittedRequest } from '../pipeline';
 import type { ConnectionRegistry } from './connections';
 import type { WebSocketProxy } from './proxy';
 import { rejectUpgrade } from './raw-response';
@@ -21,6 +23,8 @@ export interface WebSocketFunctionEnv {
   /** Only `invoke`: the compiler may hand a connection one that follows config changes. */
   readonly invoker: Pick<FunctionInvoker, 'invoke'>;
   readonly registry: ConnectionRegistry;
+  /** Where a message or cleanup function's failure is logged (`function_failed`); none: not logged. */
+  readonly events?: EventLog;
 }
 
 export function createWebSocketFunctions(
@@ -59,11 +63,13 @@ export function createWebSocketFunctions(
           }
           wss.handleUpgrade(ctx.req as IncomingMessage, socket, head, (ws) => {
             input.answered(101);
-            serve(ws, connectionId, ctx.requestId, event);
+            serve(ws, connectionId, ctx, event);
           });
         },
         (err: unknown) => {
           const failure = err instanceof GatewayError ? err : new GatewayError(Errors.FunctionError);
+          // The upgrade path logs it (`backend_failed`), as for an HTTP request.
+          ctx.failure = failure.failure ?? { cause: errorCode(err, 'unknown') };
           rejectUpgrade(socket, ctx.requestId, failure, ctx.extraResponseHeaders);
           input.answered(failure.status, failure.def.code);
         },
@@ -75,12 +81,27 @@ export function createWebSocketFunctions(
     },
   };
 
+  /** `function_failed` (error): a message or cleanup function failed on an open connection. */
+  function logFailure(ctx: AdmittedRequest, connectionId: string, target: FunctionTarget, err: unknown): void {
+    const failure = err instanceof GatewayError ? err.failure : undefined;
+    env.events?.error('function_failed', {
+      requestId: ctx.requestId,
+      connectionId,
+      api: ctx.api.name,
+      function: functionLabel(target),
+      error: err instanceof GatewayError ? err.def.code : 'FunctionError',
+      cause: failure?.cause ?? errorCode(err, 'unknown'),
+      ...(failure?.detail ? { detail: failure.detail } : {}),
+    });
+  }
+
   function serve(
     ws: WebSocket,
     connectionId: string,
-    requestId: string,
+    ctx: AdmittedRequest,
     event: ReturnType<typeof webSocketEvents>,
   ): void {
+    const requestId = ctx.requestId;
     live.add(ws);
     env.registry.add(connectionId, ws);
     ws.on('error', () => {
@@ -95,15 +116,28 @@ export function createWebSocketFunctions(
         .then(
           (reply) => sendReply(ws, reply),
           // A failing message function ends the connection: the client cannot be answered sensibly.
-          () => ws.close(1011, 'the message function failed'),
+          (err: unknown) => {
+            logFailure(ctx, connectionId, backend.transfer, err);
+            ws.close(1011, 'the message function failed');
+          },
         )
-        .catch(() => ws.close(1011, 'the message function returned what cannot be sent'));
+        .catch((err: unknown) => {
+          logFailure(
+            ctx,
+            connectionId,
+            backend.transfer,
+            new GatewayError(Errors.FunctionBadResponse).because('bad_response', (err as Error)?.message),
+          );
+          ws.close(1011, 'the message function returned what cannot be sent');
+        });
     });
     ws.once('close', () => {
       live.delete(ws);
       if (backend.cleanup) {
         const target = backend.cleanup;
-        void queue.then(() => invoke(target, requestId, event('closing'))).catch(() => undefined);
+        void queue
+          .then(() => invoke(target, requestId, event('closing')))
+          .catch((err: unknown) => logFailure(ctx, connectionId, target, err));
       }
     });
   }

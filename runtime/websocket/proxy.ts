@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { WebSocketBackendConfig } from '../../model';
 import { compileMapping } from '../backends/mapping';
-import { Errors, GatewayError } from '../errors';
+import { Errors, GatewayError, errorCode } from '../errors';
 import { backendRequestHeaders } from '../headers';
 import type { AdmittedRequest } from '../pipeline';
 import { relayableClose } from './close-codes';
@@ -73,6 +73,8 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
         if (!HANDSHAKE_HEADERS.has(name)) headers[name] = flat[i + 1] as string;
       }
       const refuse = (err: GatewayError): void => {
+        // The upgrade path logs it (`backend_failed`), as for an HTTP request.
+        ctx.failure = err.failure;
         rejectUpgrade(socket, requestId, err, ctx.extraResponseHeaders);
         input.answered(err.status, err.def.code);
       };
@@ -85,9 +87,14 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
           perMessageDeflate: false,
           followRedirects: false,
         });
-      } catch {
+      } catch (err) {
         // Admission checked what ws checks; a throw here is a request the backend leg cannot carry.
-        return refuse(new GatewayError(Errors.BadGateway, 'the WebSocket backend request could not be made'));
+        return refuse(
+          new GatewayError(Errors.BadGateway, 'the WebSocket backend request could not be made').because(
+            'bad_request',
+            (err as Error).message,
+          ),
+        );
       }
       // connecting → upgrading (backend open, client handshake under way) → bridged, or done.
       let phase: 'connecting' | 'upgrading' | 'bridged' | 'done' = 'connecting';
@@ -106,7 +113,12 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
       upstream.once('unexpected-response', (_r, res) => {
         res.on('error', () => undefined);
         res.resume();
-        fail(new GatewayError(Errors.BadGateway, `the WebSocket backend refused the upgrade with ${res.statusCode}`));
+        fail(
+          new GatewayError(
+            Errors.BadGateway,
+            `the WebSocket backend refused the upgrade with ${res.statusCode}`,
+          ).because('upgrade_refused', `the backend answered ${res.statusCode}`),
+        );
       });
       // Never removed: an error after the handshake (an oversize message, a reset) must not reach Node as unhandled.
       upstream.on('error', (err: NodeJS.ErrnoException) => {
@@ -117,8 +129,11 @@ export function createWebSocketProxy(backend: WebSocketBackendConfig): WebSocket
               ? new GatewayError(
                   Errors.GatewayTimeout,
                   `the WebSocket backend did not accept within ${backend.connectTimeoutMs} ms`,
-                )
-              : new GatewayError(Errors.BadGateway, 'the WebSocket backend could not be reached'),
+                ).because('timeout', err.message)
+              : new GatewayError(Errors.BadGateway, 'the WebSocket backend could not be reached').because(
+                  errorCode(err, 'failed'),
+                  err.message,
+                ),
           );
         }
         // Bridged: the 'close' event follows and is relayed (1006 as 1011). Before that, nothing to relay to.

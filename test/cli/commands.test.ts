@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { GatewayConfig } from '../../model';
-import { api, gatewayConfig, mock } from '../helpers/config';
-import { apigwBin, events, run, start, waitUntilClosed } from '../helpers/processes';
+import { api, gatewayConfig, http, mock } from '../helpers/config';
+import { apigwBin, events, isListening, run, start, waitUntilClosed } from '../helpers/processes';
 import { freePort } from '../helpers/servers';
 import { tempDir } from '../helpers/temp';
 
@@ -149,6 +149,52 @@ describe('apigw serve --port --host', () => {
     const r = await apigw('serve', join(dir, 'gateway.json'), '--port', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--port and --host set the HTTP listener');
+  });
+});
+
+async function waitUntilListening(port: number): Promise<void> {
+  for (let i = 0; i < 200 && !(await isListening(port)); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('apigw serve --log-level', () => {
+  it('writes the events of that level and above; the flag wins over APIGW_LOG_LEVEL', async () => {
+    const dir = tempDir('apigw-cli-log-');
+    const file = join(dir, 'gateway.json');
+    writeFileSync(file, JSON.stringify(config([api('down', '=/down', http('http://127.0.0.1:1', '/'))])));
+    const port = await freePort();
+    const served = start(process.execPath, [apigwBin, 'serve', file, '--port', String(port), '--log-level', 'error'], {
+      cwd: emptyCwd,
+      env: { ...process.env, APIGW_ACCESS_LOG: 'off', APIGW_LOG_LEVEL: 'debug' },
+    });
+    await waitUntilListening(port);
+    const res = await request(`http://127.0.0.1:${port}/down`);
+    await res.body.text();
+    expect(res.statusCode).toBe(502);
+    await served.waitFor(/"event":"backend_failed"/);
+    expect(events(served.output.stderr, 'backend_failed')[0]).toMatchObject({
+      level: 'error',
+      requestId: res.headers['x-api-requestid'],
+      api: 'down',
+      cause: 'ECONNREFUSED',
+    });
+    // info (listening) and debug (request_refused) are below the level.
+    expect((await request(`http://127.0.0.1:${port}/nowhere`)).statusCode).toBe(404);
+    process.kill(served.pid, 'SIGTERM');
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+    expect(events(served.output.stderr, 'listening')).toEqual([]);
+    expect(events(served.output.stderr, 'request_refused')).toEqual([]);
+  });
+
+  it('refuses a level it does not know, from the flag or the environment', async () => {
+    const r = await apigw('serve', configFile, '--log-level', 'loud');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('apigw serve: --log-level must be one of error, warn, info, debug; got "loud"');
+    const env = await run(process.execPath, [apigwBin, 'serve', configFile], {
+      cwd: emptyCwd,
+      env: { ...process.env, APIGW_LOG_LEVEL: 'verbose' },
+    });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('APIGW_LOG_LEVEL must be one of error, warn, info, debug; got "verbose"');
   });
 });
 

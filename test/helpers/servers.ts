@@ -5,6 +5,7 @@ import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
+import { EventLog } from '../../runtime/access-log';
 import { Gateway } from '../../runtime/gateway';
 import { tempDir } from './temp';
 
@@ -53,6 +54,8 @@ export interface RunningGateway {
   readonly port: number;
   readonly dir: string;
   readonly logs: string[];
+  /** Event log lines (all levels, debug included), parsed. */
+  readonly events: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -66,10 +69,15 @@ export async function startGateway(
   const file = join(folder, 'gateway.json');
   writeFileSync(file, JSON.stringify(config));
   const logs: string[] = [];
-  const gateway = await Gateway.fromFile(file, { env, accessLog: (t) => logs.push(t) });
+  const events: Record<string, unknown>[] = [];
+  const gateway = await Gateway.fromFile(file, {
+    env,
+    accessLog: (t) => logs.push(t),
+    events: new EventLog('debug', (t) => events.push(JSON.parse(t) as Record<string, unknown>)),
+  });
   const { http } = await gateway.listen();
   const port = (http as AddressInfo).port;
-  return { gateway, base: `http://127.0.0.1:${port}`, port, dir: folder, logs, close: () => gateway.close() };
+  return { gateway, base: `http://127.0.0.1:${port}`, port, dir: folder, logs, events, close: () => gateway.close() };
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for processes that must be told their port). */

@@ -255,6 +255,7 @@ describe('unused bundles', () => {
     expect(held.sort()).toEqual([versions[1]!.sha256, versions[2]!.sha256].sort());
     expect(events.events).toContainEqual({
       time: expect.any(String),
+      level: 'info',
       event: 'bundles_removed',
       bundles: [versions[0]!.sha256],
     });

@@ -60,7 +60,7 @@ describe('worker pool', () => {
     expect(await pool('index.callback').invoke({ n: 4 }, {})).toEqual({ via: 'callback', n: 4 });
     const err = await failure(pool('index.callbackError').invoke({}, {}));
     expect(err).toBeInstanceOf(FunctionThrew);
-    expect((err as FunctionThrew).failure.message).toBe('cb failed');
+    expect((err as FunctionThrew).thrown.message).toBe('cb failed');
   });
 
   it('GIVEN an ES module handler WHEN invoked THEN it is loaded with import()', async () => {
@@ -72,7 +72,7 @@ describe('worker pool', () => {
     const err = await failure(pool('index.thrower').invoke({}, {}));
     expect(err.def.code).toBe('FunctionError');
     expect(err.message).toBe('the function failed');
-    const { failure: f } = err as FunctionThrew;
+    const { thrown: f } = err as FunctionThrew;
     expect(f.message).toBe('boom inside');
     expect(f.stack).toContain('index.js');
   });
@@ -80,19 +80,22 @@ describe('worker pool', () => {
   it('GIVEN a promise rejected with a non-Error WHEN invoked THEN it is a FunctionError with that value', async () => {
     const err = (await failure(pool('index.rejectString').invoke({}, {}))) as FunctionThrew;
     expect(err.def.code).toBe('FunctionError');
-    expect(err.failure.message).toBe('plain string');
+    expect(err.thrown.message).toBe('plain string');
   });
 
   it('GIVEN code that does not load or an export that is not a function WHEN invoked THEN FunctionError says why', async () => {
     const syntax = (await failure(pool('index.x', { dir: `${root}/broken` }).invoke({}, {}))) as FunctionThrew;
-    expect(syntax.failure.message).toMatch(/Unexpected|SyntaxError|missing/i);
+    expect(syntax.thrown.message).toMatch(/Unexpected|SyntaxError|missing/i);
     const notFn = (await failure(pool('index.notAFunction').invoke({}, {}))) as FunctionThrew;
-    expect(notFn.failure.message).toBe('handler "index.notAFunction" is not a function');
+    expect(notFn.thrown.message).toBe('handler "index.notAFunction" is not a function');
+    // What the event log says (never the client).
+    expect(syntax.failure?.cause).toBe('load_failed');
+    expect(notFn.failure).toEqual({ cause: 'handler_not_found', detail: notFn.thrown.message });
   });
 
   it('GIVEN a return value that cannot cross threads WHEN invoked THEN FunctionError says so', async () => {
     const err = (await failure(pool('index.unsendable').invoke({}, {}))) as FunctionThrew;
-    expect(err.failure.message).toMatch(/cannot be sent to the gateway/);
+    expect(err.thrown.message).toMatch(/cannot be sent to the gateway/);
   });
 
   it("GIVEN the gateway's environment holds secrets WHEN a function reads process.env THEN it sees none of it", async () => {
