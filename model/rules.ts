@@ -263,7 +263,9 @@ function reservedPaths(service: GatewayConfig['service']): ReservedPath[] {
   // An applied config has no health path: it is bound at start, and checked when the gateway merges it in.
   if (service.healthPath !== undefined)
     out.push({ path: service.healthPath, what: 'health path', prefix: false, methods: ['GET', 'HEAD'] });
-  if (service.metricsPath !== undefined)
+  // With a metrics listener the public listeners do not answer the metrics path. (An applied config has no
+  // listeners: the path is taken as reserved, and the gateway checks again with its own listeners merged in.)
+  if (service.metricsPath !== undefined && service.listeners?.metrics === undefined)
     out.push({ path: service.metricsPath, what: 'metrics path', prefix: false, methods: ['GET'] });
   if (service.connectionsAdminToken !== undefined)
     out.push({ path: CONNECTIONS_PATH, what: 'WebSocket connections endpoint', prefix: true });
@@ -560,6 +562,16 @@ function checkService(
     const admin = service.admin;
     if (admin && valid('admin') && admin.port !== 0 && [http?.port, https?.port].includes(admin.port))
       add('/service/admin/port', `the admin listener cannot share port ${admin.port} with a public listener`);
+    const metrics = service.listeners.metrics;
+    if (
+      metrics &&
+      metrics.port !== 0 &&
+      [http?.port, https?.port, valid('admin') ? admin?.port : undefined].includes(metrics.port)
+    )
+      add(
+        '/service/listeners/metrics/port',
+        `the metrics listener cannot share port ${metrics.port} with the public or admin listeners`,
+      );
     if (http?.redirectToHttps && !https)
       add('/service/listeners/http/redirectToHttps', 'redirecting to HTTPS needs an HTTPS listener');
     if (

@@ -327,6 +327,8 @@ export const Listeners = Type.Object(
           port: Type.Integer({ minimum: 0, maximum: 65535 }),
           host: Type.String(),
           redirectToHttps: Type.Boolean(),
+          /** HTTPS port in redirect `Location`s: the one clients reach (a published port); absent means `https.port`. */
+          redirectPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
         },
         { additionalProperties: false },
       ),
@@ -341,6 +343,13 @@ export const Listeners = Type.Object(
           defaultDomain: Type.Optional(Type.String()),
           minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')]),
         },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Metrics on a listener of their own (`metricsPath`, default `/metrics`), then never on the public ones. */
+    metrics: Type.Optional(
+      Type.Object(
+        { port: Type.Integer({ minimum: 0, maximum: 65535 }), host: Type.String() },
         { additionalProperties: false },
       ),
     ),
@@ -412,7 +421,10 @@ export const Service = Type.Object(
     ),
     listeners: Listeners,
     healthPath: Type.String({ pattern: '^/', default: '/__apigw/health' }),
-    /** Prometheus metrics path; absent means metrics are not served. */
+    /**
+     * Prometheus metrics path; absent means metrics are not served (on the public listeners). With
+     * `listeners.metrics`, the path on that listener (absent: `/metrics`) and not served on the public ones.
+     */
     metricsPath: Type.Optional(Type.String({ pattern: '^/' })),
     limits: Limits,
     keyPairs: Type.Array(KeyPair, { default: [] }),

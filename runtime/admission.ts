@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { ListenersConfig } from '../model';
 import type { CompiledApi } from './compile';
 import { isPreflight } from './cors';
 import { Errors, GatewayError } from './errors';
@@ -137,7 +138,8 @@ export function admit(
 
   if (!upgrade) {
     if (path === service.healthPath && (method === 'GET' || method === 'HEAD')) return Local.Health;
-    if (path === service.metricsPath && method === 'GET') return Local.Metrics;
+    // With a metrics listener, metrics are served there only: here the path is an ordinary one.
+    if (path === service.metricsPath && method === 'GET' && !service.listeners.metrics) return Local.Metrics;
     if (gw.adminToken !== undefined && path.startsWith(CONNECTIONS_PATH)) return Local.Connections;
     if (isPreflight(method, req.headers)) {
       let m = gw.router.find(String(req.headers['access-control-request-method']), path);
@@ -208,6 +210,18 @@ export function admit(
   };
   info.ctx = ctx;
   return compiled.auth ? authenticate(compiled.auth, ctx) : ctx;
+}
+
+/**
+ * The `Location` of the HTTP → HTTPS redirect (`Local.Redirect`, for requests
+ * and upgrades alike): the request's host and target on the port clients
+ * reach HTTPS at — `listeners.http.redirectPort` (a published port that
+ * differs from the container's), else the HTTPS listener's port; none for 443.
+ */
+export function httpsRedirectLocation(listeners: ListenersConfig, info: RequestInfo, target: string): string {
+  const port = listeners.http?.redirectPort ?? listeners.https?.port ?? 443;
+  const host = info.host.replace(/:\d+$/, '');
+  return `https://${host}${port === 443 ? '' : `:${port}`}${target.startsWith('/') ? target : info.path}`;
 }
 
 /**

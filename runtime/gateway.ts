@@ -33,6 +33,7 @@ import { loadConfigFile, type LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
+import { MetricsServer } from './metrics-server';
 import { createTlsPolicy } from './tls';
 import { ConnectionRegistry } from './websocket/connections';
 import { rejectUpgrade } from './websocket/raw-response';
@@ -64,6 +65,14 @@ export interface GatewayOptions {
   readonly bundleKeepMs?: number;
 }
 
+/** Where `listen()` bound each listener. */
+export interface ListenAddresses {
+  readonly http?: AddressInfo;
+  readonly https?: AddressInfo;
+  readonly admin?: AddressInfo;
+  readonly metrics?: AddressInfo;
+}
+
 export class Gateway {
   private readonly state: HandlerState;
   private readonly servers: Server[] = [];
@@ -78,6 +87,8 @@ export class Gateway {
   /** The served config and how it changes: applies, reverts, reloads, the state directory. */
   readonly live: LiveConfig;
   private readonly admin: AdminServer | undefined;
+  /** The metrics listener, when `listeners.metrics` is set (bound at start, like the listeners). */
+  private readonly metricsServer: MetricsServer | undefined;
   private closing: Promise<void> | undefined;
   readonly events: EventLog;
 
@@ -140,6 +151,8 @@ export class Gateway {
     this.state.metrics.generation = this.live.currentGeneration;
     if (adminListener && token !== undefined)
       this.admin = new AdminServer(this.live, token, adminListener, this.events);
+    const metricsListener = start.config.service.listeners.metrics;
+    if (metricsListener) this.metricsServer = new MetricsServer(this.state, metricsListener);
     const { maxConnections } = compiled.loaded.config.service.limits;
     this.connections = new ConnectionGuard(effectiveConnectionCap(maxConnections ?? DEFAULT_LIMITS.maxConnections));
   }
@@ -167,10 +180,10 @@ export class Gateway {
     return { open: this.connections.size, cap: this.connections.cap };
   }
 
-  /** Starts the configured listeners (and the admin listener, when configured); resolves with their bound addresses. */
-  async listen(): Promise<{ http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }> {
+  /** Starts the configured listeners (and the admin and metrics listeners, when configured); resolves with their bound addresses. */
+  async listen(): Promise<ListenAddresses> {
     const { listeners, limits } = this.config.config.service;
-    const out: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo } = {};
+    const out: { -readonly [K in keyof ListenAddresses]: ListenAddresses[K] } = {};
     // HOT PATH
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       if (this.connections.isReserve(req.socket)) return this.answerPastCap(req, res);
@@ -196,6 +209,7 @@ export class Gateway {
       out.https = await this.start(server, listeners.https.port, listeners.https.host);
     }
     if (this.admin) out.admin = await this.admin.listen();
+    if (this.metricsServer) out.metrics = await this.metricsServer.listen();
     return out;
   }
 
@@ -289,6 +303,7 @@ export class Gateway {
   private async doClose(): Promise<void> {
     startDraining(this.state);
     await this.admin?.close();
+    await this.metricsServer?.close();
     await this.live.close();
     void Promise.allSettled([...this.state.current.apis.values()].map((a) => a.ws?.close()));
     void this.retired.closeAll();

@@ -7,11 +7,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLog, EventLog } from './access-log';
-import { admit, Local, requestInfo, type LocalRoute, type RequestInfo } from './admission';
+import { admit, httpsRedirectLocation, Local, requestInfo, type LocalRoute, type RequestInfo } from './admission';
 import type { CompiledApi, CompiledGateway } from './compile';
 import type { CorsPolicy } from './cors';
 import { Errors, GatewayError, sendError } from './errors';
-import type { Metrics } from './metrics';
+import { METRICS_CONTENT_TYPE, type Metrics } from './metrics';
 import type { AdmittedRequest, RequestContext } from './pipeline';
 import { functionLabel } from './functions/invoker';
 import type { TlsPolicy } from './tls';
@@ -181,12 +181,8 @@ function answerLocally(
         { status: state.draining ? 'draining' : 'ok' },
         head,
       );
-    case Local.Metrics: {
-      const body = state.metrics.render(gw.invoker.poolStats());
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
+    case Local.Metrics:
+      return serveMetrics(state, res, info.requestId, head);
     case Local.Connections: {
       info.apiName = '(connections)';
       const { limits } = gw.loaded.config.service;
@@ -219,17 +215,32 @@ function answerLocally(
       res.end();
       return;
     case Local.Redirect: {
-      const { https } = gw.loaded.config.service.listeners;
-      const host = info.host.replace(/:\d+$/, '');
-      const port = https?.port ?? 443;
-      const target = req.url ?? '/';
-      const location = `https://${host}${port === 443 ? '' : `:${port}`}${target.startsWith('/') ? target : info.path}`;
+      const location = httpsRedirectLocation(gw.loaded.config.service.listeners, info, req.url ?? '/');
       req.resume();
       res.writeHead(308, { location, 'content-length': 0, 'x-api-requestid': info.requestId });
       res.end();
       return;
     }
   }
+}
+
+/** A scrape: on the public listener at `metricsPath`, or on the metrics listener (`metrics-server.ts`). */
+export function serveMetrics(state: HandlerState, res: ServerResponse, requestId: string, head: boolean): void {
+  state.metrics.exposition(state.current.invoker.poolStats()).then(
+    (body) => {
+      if (res.destroyed) return;
+      res.writeHead(200, {
+        'content-type': METRICS_CONTENT_TYPE,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+      });
+      res.end(head ? undefined : body);
+    },
+    (err: unknown) => {
+      state.events.error('metrics_failed', { requestId, reason: (err as Error).message });
+      sendError(res, requestId, new GatewayError(Errors.InternalError), head);
+    },
+  );
 }
 
 function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown, head: boolean): void {

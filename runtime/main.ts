@@ -101,6 +101,7 @@ export async function runGateway(
     http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
     https: addresses.https && `${addresses.https.address}:${addresses.https.port}`,
     admin: addresses.admin && `${addresses.admin.address}:${addresses.admin.port}`,
+    metrics: addresses.metrics && `${addresses.metrics.address}:${addresses.metrics.port}`,
     stateDir: args.stateDir,
     generation: gateway.metrics.generation,
     maxConnections: gateway.clientConnections.cap,

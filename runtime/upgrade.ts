@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { admit, requestInfo } from './admission';
+import { admit, httpsRedirectLocation, requestInfo } from './admission';
 import type { CompiledApi } from './compile';
 import { Errors, GatewayError } from './errors';
 import { logBackendFailure, logRefusal, type HandlerState } from './handler';
@@ -61,9 +61,8 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
   if (admitted instanceof GatewayError) return refuse(admitted);
   if (typeof admitted === 'number') {
     // The only local answer for an upgrade: plain HTTP is redirected to HTTPS.
-    const { https } = state.current.loaded.config.service.listeners;
-    const target = req.url ?? '/';
-    redirectUpgrade(socket, info.requestId, info.host, https?.port ?? 443, target.startsWith('/') ? target : info.path);
+    const location = httpsRedirectLocation(state.current.loaded.config.service.listeners, info, req.url ?? '/');
+    redirectUpgrade(socket, info.requestId, location);
     return record(308);
   }
   if (admitted instanceof Promise) {

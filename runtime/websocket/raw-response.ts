@@ -25,14 +25,13 @@ export function rejectUpgrade(
   );
 }
 
-/** `308` to the same target over HTTPS (`redirectHttpToHttps`), as for HTTP requests. */
-export function redirectUpgrade(socket: Duplex, requestId: string, host: string, port: number, target: string): void {
-  const authority = `${host.replace(/:\d+$/, '')}${port === 443 ? '' : `:${port}`}`;
+/** `308` to the same target over HTTPS (`redirectHttpToHttps`), as for HTTP requests (`httpsRedirectLocation`). */
+export function redirectUpgrade(socket: Duplex, requestId: string, location: string): void {
   writeAndClose(
     socket,
     308,
     {
-      location: `https://${authority}${target}`,
+      location,
       'content-length': '0',
       'x-api-requestid': requestId,
       connection: 'close',

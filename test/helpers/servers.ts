@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
 import { EventLog } from '../../runtime/access-log';
-import { Gateway } from '../../runtime/gateway';
+import { Gateway, type ListenAddresses } from '../../runtime/gateway';
 import { tempDir } from './temp';
 
 export interface Backend {
@@ -56,6 +56,8 @@ export interface RunningGateway {
   readonly logs: string[];
   /** Event log lines (all levels, debug included), parsed. */
   readonly events: Record<string, unknown>[];
+  /** Where each listener is bound. */
+  readonly addresses: ListenAddresses;
   close(): Promise<void>;
 }
 
@@ -75,9 +77,18 @@ export async function startGateway(
     accessLog: (t) => logs.push(t),
     events: new EventLog('debug', (t) => events.push(JSON.parse(t) as Record<string, unknown>)),
   });
-  const { http } = await gateway.listen();
-  const port = (http as AddressInfo).port;
-  return { gateway, base: `http://127.0.0.1:${port}`, port, dir: folder, logs, events, close: () => gateway.close() };
+  const addresses = await gateway.listen();
+  const port = (addresses.http as AddressInfo).port;
+  return {
+    gateway,
+    base: `http://127.0.0.1:${port}`,
+    port,
+    dir: folder,
+    logs,
+    events,
+    addresses,
+    close: () => gateway.close(),
+  };
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for processes that must be told their port). */

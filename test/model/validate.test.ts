@@ -212,6 +212,22 @@ describe('validateConfig', () => {
     expect(issues(gatewayConfig(apis)).map((i) => i.split(':')[0])).toEqual(['/apis/2/name', '/apis/3/name']);
   });
 
+  it('keeps the metrics listener off the other ports, and frees the metrics path of the public listeners', () => {
+    const listeners = (metricsPort: number) => ({
+      http: { port: 8080, host: '0.0.0.0', redirectToHttps: false },
+      metrics: { port: metricsPort, host: '127.0.0.1' },
+    });
+    expect(issues(gatewayConfig([], { listeners: listeners(8080) }))).toEqual([
+      '/service/listeners/metrics/port: the metrics listener cannot share port 8080 with the public or admin listeners',
+    ]);
+    // An API at the metrics path is reachable on the public listener when metrics have their own.
+    const atMetrics = [api('m', '=/metrics', mock('{}'))];
+    expect(issues(gatewayConfig(atMetrics, { metricsPath: '/metrics', listeners: listeners(9100) }))).toEqual([]);
+    expect(issues(gatewayConfig(atMetrics, { metricsPath: '/metrics' }))).toEqual([
+      '/apis/0/frontend/path: the gateway answers GET /metrics itself (its metrics path), so no request reaches this API',
+    ]);
+  });
+
   it('accepts a valid document with no issues and no warnings', () => {
     const result = validateConfig(
       gatewayConfig([api('a', '=/a', mock('{}'), { cors: cors(['https://*.example.com']) })]),

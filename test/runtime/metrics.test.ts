@@ -70,10 +70,10 @@ afterAll(async () => {
   await new Promise<void>((r) => wss.close(() => r()));
 });
 
-async function scrape(): Promise<Map<string, number>> {
-  const res = await request(`${gw.base}/__apigw/metrics`);
+async function scrape(url = `${gw.base}/__apigw/metrics`): Promise<Map<string, number>> {
+  const res = await request(url);
   expect(res.statusCode).toBe(200);
-  expect(res.headers['content-type']).toBe('text/plain; version=0.0.4');
+  expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
   const out = new Map<string, number>();
   for (const line of (await res.body.text()).split('\n')) {
     if (!line || line.startsWith('#')) continue;
@@ -144,5 +144,88 @@ describe('metrics', () => {
     expect(m.get('apigw_requests_total{api="live",code="101"}')).toBe(1);
     expect(m.get('apigw_requests_total{api="gone",code="502"}')).toBe(1);
     expect(m.get('apigw_backend_failures_total{api="gone",error="BadGateway"}')).toBe(1);
+  });
+});
+
+describe('process and runtime metrics', () => {
+  it('follow the gateway metrics in the same scrape, once per name', async () => {
+    const res = await request(`${gw.base}/__apigw/metrics`);
+    const text = await res.body.text();
+    const m = await scrape();
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'process_open_fds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_active_handles_total',
+      'nodejs_eventloop_lag_p99_seconds',
+    ])
+      expect(m.get(name)).toBeGreaterThanOrEqual(0);
+    expect([...m.keys()].some((k) => k.startsWith('nodejs_version_info{'))).toBe(true);
+    const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+    expect(new Set(types).size).toBe(types.length);
+    expect(text.indexOf('# TYPE apigw_requests_total')).toBeLessThan(text.indexOf('# TYPE process_'));
+  });
+});
+
+describe('a metrics listener of its own', () => {
+  let separate: RunningGateway;
+  let metricsBase: string;
+  beforeAll(async () => {
+    separate = await startGateway(
+      gatewayConfig([api('hello', '=/hello', mock('"hi"')), api('userMetrics', '=/metrics', mock('"mine"'))], {
+        listeners: {
+          http: { port: 0, host: '127.0.0.1', redirectToHttps: false },
+          metrics: { port: 0, host: '127.0.0.1' },
+        },
+      }),
+    );
+    metricsBase = `http://127.0.0.1:${(separate.addresses.metrics as AddressInfo).port}`;
+  });
+  afterAll(() => separate.close());
+
+  it('serves the metrics (at /metrics when metricsPath is absent), and the public listener never does', async () => {
+    expect((await request(`${separate.base}/hello`)).statusCode).toBe(200);
+    const m = await scrape(`${metricsBase}/metrics`);
+    expect(m.get('apigw_requests_total{api="hello",code="200"}')).toBe(1);
+    expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    // On the public listener /metrics is an ordinary path: here an API's.
+    const pub = await request(`${separate.base}/metrics`);
+    expect(await pub.body.text()).toBe('"mine"');
+  });
+
+  it('answers other paths and methods with the JSON errors', async () => {
+    const other = await request(`${metricsBase}/hello`);
+    expect(other.statusCode).toBe(404);
+    expect(((await other.body.json()) as { code: string }).code).toBe('RouteNotFound');
+    const post = await request(`${metricsBase}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+    await post.body.dump();
+    const head = await request(`${metricsBase}/metrics`, { method: 'HEAD' });
+    expect(head.statusCode).toBe(200);
+    await head.body.dump();
+  });
+
+  it('uses metricsPath when set, and turns it off on the public listener', async () => {
+    const g = await startGateway(
+      gatewayConfig([api('hello', '=/hello', mock('"hi"'))], {
+        metricsPath: '/__apigw/metrics',
+        listeners: {
+          http: { port: 0, host: '127.0.0.1', redirectToHttps: false },
+          metrics: { port: 0, host: '127.0.0.1' },
+        },
+      }),
+    );
+    try {
+      const base = `http://127.0.0.1:${(g.addresses.metrics as AddressInfo).port}`;
+      expect((await request(`${base}/__apigw/metrics`)).statusCode).toBe(200);
+      expect((await request(`${base}/metrics`)).statusCode).toBe(404);
+      expect((await request(`${g.base}/__apigw/metrics`)).statusCode).toBe(404);
+    } finally {
+      await g.close();
+    }
   });
 });

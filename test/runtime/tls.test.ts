@@ -4,6 +4,13 @@ import { once } from 'node:events';
 import { request } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import {
+  connect as connectTcp,
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { DEFAULT_LIMITS } from '../../model';
 import { api, gatewayConfig, mock } from '../helpers/config';
@@ -149,5 +156,87 @@ describe('HTTPS', () => {
     res.resume();
     expect(res.statusCode).toBe(308);
     expect(res.headers.location).toBe(`https://a.example:0/hello?x=1`);
+  });
+});
+
+describe('HTTP → HTTPS redirect behind published ports', () => {
+  // Regression: a container published 20443→20543 redirected to :20543's container side, the HTTPS
+  // listener's own port. Here a TCP forwarder stands for the published port in front of the HTTPS listener.
+  let published: Server;
+  let behind: RunningGateway;
+  let gatewayHttps = 0;
+  let publishedPort = 0;
+  const forwarded = new Set<Socket>();
+
+  beforeAll(async () => {
+    published = createTcpServer((client) => {
+      const upstream = connectTcp(gatewayHttps, '127.0.0.1');
+      forwarded.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => published.listen(0, '127.0.0.1', () => r()));
+    publishedPort = (published.address() as AddressInfo).port;
+    behind = await startGateway(
+      gatewayConfig([api('hello', '=/hello', mock('"hi"'))], {
+        listeners: {
+          http: { port: 0, host: '127.0.0.1', redirectToHttps: true, redirectPort: publishedPort },
+          https: {
+            port: 0,
+            host: '127.0.0.1',
+            minVersion: 'TLSv1.2',
+            certificates: [
+              { domains: ['a.example'], cert: { file: join(dir, 'a.crt') }, key: { file: join(dir, 'a.key') } },
+            ],
+          },
+        },
+      }),
+    );
+    gatewayHttps = (behind.addresses.https as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    for (const socket of forwarded) socket.destroy();
+    await behind.close();
+    await new Promise<void>((r) => published.close(() => r()));
+  });
+
+  it('redirects to the published HTTPS port, where the client reaches the API', async () => {
+    const req = httpRequest(`${behind.base}/hello?x=1`, { headers: { host: `a.example:${behind.port}` } });
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    res.resume();
+    expect(res.statusCode).toBe(308);
+    expect(res.headers.location).toBe(`https://a.example:${publishedPort}/hello?x=1`);
+    expect(gatewayHttps).not.toBe(publishedPort);
+
+    // Following it (a.example is 127.0.0.1 here) reaches the API through the published port.
+    const location = new URL(res.headers.location as string);
+    const followed = request({
+      host: '127.0.0.1',
+      port: Number(location.port),
+      path: `${location.pathname}${location.search}`,
+      servername: location.hostname,
+      headers: { host: location.host },
+      rejectUnauthorized: false,
+    });
+    followed.end();
+    const [answer] = (await once(followed, 'response')) as [IncomingMessage];
+    let body = '';
+    for await (const chunk of answer) body += String(chunk);
+    expect({ status: answer.statusCode, body }).toEqual({ status: 200, body: '"hi"' });
+  });
+
+  it('redirects WebSocket upgrades to the same place', async () => {
+    const socket = connectTcp(behind.port, '127.0.0.1');
+    socket.write(
+      'GET /chat HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    let raw = '';
+    for await (const chunk of socket) raw += String(chunk);
+    expect(raw).toMatch(/^HTTP\/1\.1 308 /);
+    expect(raw).toContain(`location: https://a.example:${publishedPort}/chat\r\n`);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * The metrics listener (`service.listeners.metrics`): Prometheus metrics on a
+ * node:http server of their own, for a scraper on a private network, so that
+ * they are never reachable from the public listeners (which then do not
+ * answer the metrics path). It answers `GET`/`HEAD` of the metrics path
+ * (`metricsPath`, default `/metrics`) and the catalogue's JSON errors to
+ * anything else; it is bound at start, like the other listeners.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ListenersConfig } from '../model';
+import { Errors, GatewayError, sendError } from './errors';
+import { serveMetrics, type HandlerState } from './handler';
+
+/** The path metrics are served at on the metrics listener when `metricsPath` is absent. */
+export const DEFAULT_METRICS_LISTENER_PATH = '/metrics';
+
+export class MetricsServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly state: HandlerState,
+    private readonly listener: NonNullable<ListenersConfig['metrics']>,
+  ) {
+    this.server = createServer(
+      { maxHeaderSize: 8 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.listener.port, this.listener.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops at once: a scrape in progress is cut (it is retried at the next interval). */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = randomUUID();
+    const head = req.method === 'HEAD';
+    req.resume();
+    // Read per request: a live apply may change the path (the listener itself is bound at start).
+    const path = this.state.current.loaded.config.service.metricsPath ?? DEFAULT_METRICS_LISTENER_PATH;
+    const target = req.url ?? '';
+    const q = target.indexOf('?');
+    if ((q === -1 ? target : target.slice(0, q)) !== path) {
+      return sendError(res, requestId, new GatewayError(Errors.RouteNotFound, `metrics are served at ${path}`), head);
+    }
+    if (req.method !== 'GET' && !head) {
+      return sendError(res, requestId, new GatewayError(Errors.MethodNotAllowed, undefined, { allow: 'GET, HEAD' }));
+    }
+    serveMetrics(this.state, res, requestId, head);
+  }
+}
