@@ -54,7 +54,14 @@ export interface ApiOptions {
    * `~^/user/[0-9]+$`, `/user`) or as an {@link ApiPath}.
    */
   readonly path: string | ApiPath;
-  /** HTTP method. WebSocket APIs use GET. @default 'GET' */
+  /**
+   * HTTP method: `GET`, `POST`, `PUT`, `DELETE`, `HEAD`, `PATCH`, `OPTIONS`, or `ANY` for all of these.
+   *
+   * A GET API also serves HEAD. At the same path, an API of the request's own method wins over an `ANY` API
+   * (see the README's "Route matching"). With `cors` on, the gateway answers CORS preflights itself, so an
+   * `OPTIONS` or `ANY` API gets only the other `OPTIONS` requests. WebSocket APIs use GET.
+   * @default 'GET'
+   */
   readonly method?: HttpMethod;
   /** Authentication. @default Auth.none() */
   readonly auth?: Auth;

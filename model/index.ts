@@ -6,3 +6,4 @@ export * from './validate';
 export * from './canonical';
 export * from './admin';
 export * from './bundle-hash';
+export * from './methods';

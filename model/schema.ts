@@ -16,12 +16,19 @@ export const SecretRef = Type.Union([
   Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
 ]);
 
+/**
+ * A route's method. `ANY` takes every other one of these (not TRACE, CONNECT or WebDAV's); a route of the
+ * request's own method at the same path wins over it. A backend's `ANY` forwards the request's method.
+ */
 export const HttpMethod = Type.Union([
   Type.Literal('GET'),
   Type.Literal('POST'),
   Type.Literal('PUT'),
   Type.Literal('DELETE'),
   Type.Literal('HEAD'),
+  Type.Literal('PATCH'),
+  Type.Literal('OPTIONS'),
+  Type.Literal('ANY'),
 ]);
 
 /** How a frontend path is matched; see the README's "Route matching" for the total order. */

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import {
   START_BOUND_SERVICE_FIELDS,
+  methodsTakenBy,
   type ApiConfig,
   type FunctionTarget,
   type GatewayConfig,
@@ -181,7 +182,9 @@ function breakingChanges(b: ApiConfig, h: ApiConfig): Finding[] {
   if (b.frontend.rawPath !== h.frontend.rawPath) {
     add('path-changed', `path changed from ${b.frontend.rawPath} to ${h.frontend.rawPath}`);
   }
-  if (b.frontend.method !== h.frontend.method) {
+  // Breaking when a method the API took is no longer taken (GET → ANY takes more: not breaking).
+  const lost = methodsTakenBy(b.frontend.method).filter((m) => !methodsTakenBy(h.frontend.method).includes(m));
+  if (lost.length > 0) {
     add('method-changed', `method changed from ${b.frontend.method} to ${h.frontend.method}`);
   }
   if (b.frontend.type !== h.frontend.type) {

@@ -27,7 +27,7 @@ export function gatewayErrorsOf(api: ApiConfig, config: GatewayConfig): ErrorDef
     if (plans.some((p) => p.rateLimitPerSecond !== undefined)) codes.add(Errors.RateLimited);
     if (plans.some((p) => p.quota !== undefined)) codes.add(Errors.QuotaExceeded);
   }
-  if (BODY_METHODS.has(api.frontend.method)) codes.add(Errors.PayloadTooLarge);
+  if (BODY_METHODS.has(api.frontend.method) || api.frontend.method === 'ANY') codes.add(Errors.PayloadTooLarge);
   if (service.listeners.https) codes.add(Errors.MisdirectedRequest);
   const backend = api.backend;
   if (backend.type === 'http') {

@@ -10,13 +10,24 @@
  *   expression routes, WebSocket APIs, and a plain API whose literal path an
  *   exact API of the same method already holds.
  *
+ * An ANY API has one operation per method it serves at its path (the others
+ * are the operations of the APIs of those methods), each with
+ * `x-apigw-api` naming it and `x-apigw-method: ANY`.
+ *
  * When the runtime's own router serves a documented path with another API
  * (a prefix route in front of a plain one), the operation says so in
  * `x-apigw-served-by`. Responses: the success and failure samples, the API's
  * declared error codes, and each gateway error the API can answer, with the
  * catalogue's codes (`runtime/errors.ts`).
  */
-import type { ApiConfig, GatewayConfig, Parameter, ParamType } from '../model';
+import {
+  ANY_METHODS,
+  routeMethodsFor,
+  type ApiConfig,
+  type GatewayConfig,
+  type Parameter,
+  type ParamType,
+} from '../model';
 import { Errors, type ErrorDef } from '../runtime/errors';
 import { Router } from '../runtime/router';
 import { BODY_METHODS, gatewayErrorsOf } from './gateway-errors';
@@ -57,31 +68,63 @@ export function toOpenApi(config: GatewayConfig): Json {
     });
   };
 
-  // Exact routes first: they hold their literal path against a plain route of the same path.
-  const order = (api: ApiConfig): number => (api.frontend.match === 'exact' ? 0 : 1);
+  // Exact routes first: they hold their literal path against a plain route of the same path. ANY routes last:
+  // at their path, the routes of each method win (model/methods.ts), so an ANY API documents the rest.
+  const order = (api: ApiConfig): number =>
+    (api.frontend.match === 'exact' ? 0 : 1) + (api.frontend.method === 'ANY' ? 2 : 0);
   for (const api of [...config.apis].sort((a, b) => order(a) - order(b))) {
     const { match, method, path } = api.frontend;
-    const op = operation(api, config, schemes);
-    if (api.frontend.type === 'websocket') route(api, REASONS.websocket, op);
-    else if (match === 'prefix' || match === 'regex') route(api, REASONS[match], op);
-    else {
-      const item = (paths[path] ??= {});
-      const key = method.toLowerCase();
-      const holder = item[key];
-      if (holder) {
+    if (api.frontend.type === 'websocket') route(api, REASONS.websocket, operation(api, config, schemes, method));
+    else if (match === 'prefix' || match === 'regex')
+      route(api, REASONS[match], operation(api, config, schemes, method));
+    else if (method !== 'ANY') {
+      const op = operation(api, config, schemes, method);
+      const holder = paths[path]?.[method.toLowerCase()];
+      if (holder)
         route(api, `the literal path ${path} is served by ${String(holder.operationId)} (${method} ${path})`, op);
+      else place(api, method, op);
+    } else {
+      // One operation per method the API serves there (`x-apigw-api` names the API): not those a route of the
+      // same path prefers (HEAD goes to a GET route), nor those another API documents there; none left: an extension.
+      const preferred = (m: string): boolean => {
+        const preference = routeMethodsFor(m);
+        return config.apis.some((other) => {
+          const rank = preference.indexOf(other.frontend.method);
+          const samePath = other.frontend.match === match && other.frontend.path === path;
+          return samePath && other.frontend.type === 'http' && rank >= 0 && rank < preference.indexOf('ANY');
+        });
+      };
+      const free = ANY_METHODS.filter((m) => !preferred(m) && paths[path]?.[m.toLowerCase()] === undefined);
+      if (free.length === 0) {
+        route(
+          api,
+          `every method of the literal path ${path} is served by another API`,
+          operation(api, config, schemes, method),
+        );
         continue;
       }
-      const served = servedBy(router, api);
-      if (served) {
-        op['x-apigw-served-by'] = served.name;
-        op.description = join(
-          op.description,
-          `Requests to ${path} itself are served by \`${served.name}\` (\`${served.frontend.rawPath}\`), a route of higher priority.`,
-        );
+      for (const m of free) {
+        const op = operation(api, config, schemes, m);
+        op.operationId = `${api.name}.${m.toLowerCase()}`;
+        op['x-apigw-api'] = api.name;
+        op['x-apigw-method'] = 'ANY';
+        place(api, m, op);
       }
-      item[key] = op;
     }
+  }
+
+  /** Puts the operation of `api` for `method` at its path, saying when a higher-priority route serves it. */
+  function place(api: ApiConfig, method: string, op: Json): void {
+    const { path } = api.frontend;
+    const served = servedBy(router, api, method);
+    if (served) {
+      op['x-apigw-served-by'] = served.name;
+      op.description = join(
+        op.description,
+        `Requests to ${path} itself are served by \`${served.name}\` (\`${served.frontend.rawPath}\`), a route of higher priority.`,
+      );
+    }
+    (paths[path] ??= {})[method.toLowerCase()] = op;
   }
 
   // Where the gateway is reached is not in the config: the host is a server variable.
@@ -124,15 +167,16 @@ export function toOpenApi(config: GatewayConfig): Json {
   };
 }
 
-/** The API the runtime serves at this API's own path, when it is another one. */
-function servedBy(router: Router, api: ApiConfig): ApiConfig | undefined {
+/** The API the runtime serves at this API's own path with `method`, when it is another one. */
+function servedBy(router: Router, api: ApiConfig, method: string): ApiConfig | undefined {
   const path = probes(api)[0];
   if (path === undefined) return undefined;
-  const found = router.find(api.frontend.method, path);
+  const found = router.find(method, path);
   return found.kind === 'found' && found.api.name !== api.name ? found.api : undefined;
 }
 
-function operation(api: ApiConfig, config: GatewayConfig, schemes: Record<string, Json>): Json {
+/** The operation of `api` for requests of `method` (its own, or one of those an ANY API serves). */
+function operation(api: ApiConfig, config: GatewayConfig, schemes: Record<string, Json>, method: string): Json {
   const { match, path } = api.frontend;
   const prefixNote =
     match === 'plain'
@@ -148,7 +192,7 @@ function operation(api: ApiConfig, config: GatewayConfig, schemes: Record<string
     'x-apigw-match': match,
     'x-apigw-path': api.frontend.rawPath,
     parameters: api.parameters.map(parameter),
-    ...(BODY_METHODS.has(api.frontend.method) ? { requestBody: requestBody(config) } : {}),
+    ...(BODY_METHODS.has(method) ? { requestBody: requestBody(config) } : {}),
     responses: responses(api, config),
     security: securityOf(api, schemes),
   };

@@ -2,7 +2,7 @@
  * Changes a reviewer must not miss. Shadowing is decided by the runtime's own
  * `Router` (the same code that serves requests), never by a copy of its rules.
  */
-import type { ApiConfig, FunctionTarget, GatewayConfig } from '../model';
+import { ANY_METHODS, type ApiConfig, type FunctionTarget, type GatewayConfig } from '../model';
 import { Router } from '../runtime/router';
 import type { ApiChange } from './diff';
 
@@ -201,17 +201,21 @@ function shadowing(base: GatewayConfig, head: GatewayConfig): Risk[] {
   const headNames = new Set(head.apis.map((a) => a.name));
   for (const api of base.apis) {
     if (!headNames.has(api.name)) continue;
-    for (const path of probes(api)) {
-      const was = before.find(api.frontend.method, path);
-      const now = after.find(api.frontend.method, path);
-      if (was.kind !== 'found' || was.api.name !== api.name) continue;
-      if (now.kind === 'found' && now.api.name !== api.name) {
-        risks.push({
-          kind: 'route-shadowed',
-          api: api.name,
-          detail: `${api.frontend.method} ${path} was served by ${api.name} and is now captured by ${now.api.name} (${now.api.frontend.rawPath})`,
-        });
-        break;
+    // An ANY API is probed with each method it takes.
+    const methods = api.frontend.method === 'ANY' ? ANY_METHODS : [api.frontend.method];
+    probing: for (const path of probes(api)) {
+      for (const method of methods) {
+        const was = before.find(method, path);
+        const now = after.find(method, path);
+        if (was.kind !== 'found' || was.api.name !== api.name) continue;
+        if (now.kind === 'found' && now.api.name !== api.name) {
+          risks.push({
+            kind: 'route-shadowed',
+            api: api.name,
+            detail: `${method} ${path} was served by ${api.name} and is now captured by ${now.api.name} (${now.api.frontend.rawPath})`,
+          });
+          break probing;
+        }
       }
     }
   }

@@ -3,15 +3,16 @@
  * other answer of the API, the gateway's own errors included (a browser hides
  * a response without `Access-Control-Allow-Origin` from the script, JSON
  * error and all). With CORS on, the gateway owns the `Access-Control-*`
- * response headers: a backend's are dropped (see `headers.ts`). With CORS off
- * the gateway adds nothing and forwards `OPTIONS` like any other method
- * (405 unless an API takes it).
+ * response headers: a backend's are dropped (see `headers.ts`), and it answers
+ * preflights itself, also where an OPTIONS or ANY API would take them: that
+ * API gets every other OPTIONS request. With CORS off the gateway adds nothing
+ * and routes `OPTIONS` like any other method (405 unless an API takes it).
  *
  * The header sets are built at config load, one per allowed origin, so the
  * request path looks one up instead of building it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CorsConfig } from '../model';
+import { ANY_METHODS, type CorsConfig } from '../model';
 
 export interface CorsPolicy {
   /**
@@ -33,7 +34,8 @@ export interface CorsPolicy {
 /** `*` with credentials would let any site read answers with the user's cookies: refused by the model's rules. */
 export function compileCors(cors: CorsConfig, apiMethod: string): CorsPolicy {
   const any = cors.allowOrigins.includes('*');
-  const methods = cors.allowMethods.length > 0 ? cors.allowMethods : [apiMethod];
+  const methods: readonly string[] =
+    cors.allowMethods.length > 0 ? cors.allowMethods : apiMethod === 'ANY' ? ANY_METHODS : [apiMethod];
   const allowMethods = [...new Set([...methods, 'OPTIONS'])].join(', ');
   const allowHeaders = cors.allowHeaders.join(', ');
   const expose = cors.exposeHeaders.join(', ');

@@ -1,5 +1,5 @@
 /**
- * The regular-expression routes of one method, tried in declaration order,
+ * The regular-expression routes of one request method, tried in declaration order,
  * but narrowed before any pattern runs:
  *
  * - an anchored pattern (`^/user/...`) only for paths that start with its
@@ -37,8 +37,9 @@ export class RegexRoutes {
   /** Scratch list of narrowed candidates, reused by every lookup (lookups are synchronous). */
   private readonly narrowed: RegexRoute[][] = [];
 
-  add(pattern: string, api: ApiConfig): void {
-    const route: RegexRoute = { order: this.count++, re: new RegExp(pattern), api };
+  /** `re` is the compiled `pattern` (one RegExp may serve several lists: `exec` without flags keeps no state). */
+  add(pattern: string, api: ApiConfig, re = new RegExp(pattern)): void {
+    const route: RegexRoute = { order: this.count++, re, api };
     const index = routeRegexLiteral(pattern);
     if (index === undefined) {
       this.always.push(route);

@@ -7,10 +7,11 @@
  *   4. `~re`   regular expressions, in declaration order
  *   5. `/p`    plain: exact first, then plain string prefix, the longest wins
  *
- * A route is (method, path): lookup finds the highest-priority route that
- * accepts the request's method (HEAD falls back to GET). When routes match the
- * path but none takes the method, the answer is "method not allowed" with the
- * methods that would be.
+ * A route is (method, path): lookup finds the highest-priority path with a
+ * route that takes the request's method and, at that path, the route the
+ * method prefers (`routeMethodsFor` in model/methods.ts: the method's own,
+ * for HEAD then GET, then ANY). When routes match the path but none takes the
+ * method, the answer is "method not allowed" with the methods that would be.
  *
  * Every structure here is indexed (hash maps and tries keyed by the path), so
  * lookup cost grows with the path's length, not with the number of APIs.
@@ -19,7 +20,7 @@
  * (`~\d+$`) are tried for every path that reaches them, and the constructs
  * warn about those at synth.
  */
-import type { ApiConfig, HttpMethod } from '../model';
+import { ANY_METHODS, routeMethodsFor, type ApiConfig, type HttpMethod } from '../model';
 import { RegexRoutes } from './regex-routes';
 
 export type RouteMatch =
@@ -29,10 +30,18 @@ export type RouteMatch =
 
 const NOT_FOUND: RouteMatch = { kind: 'notFound' };
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
 
-/** APIs of one path, by method. */
+/** APIs of one path, by route method (`ANY` included). */
 type MethodTable = Map<string, ApiConfig>;
+
+/** The API of `table` that serves a request whose preferred route methods are `methods`. HOT PATH */
+function pick(table: MethodTable, methods: readonly HttpMethod[]): ApiConfig | undefined {
+  for (let i = 0; i < methods.length; i++) {
+    const api = table.get(methods[i] as string);
+    if (api) return api;
+  }
+  return undefined;
+}
 
 /** A character trie: finds the longest stored prefix of a string. */
 class PrefixTrie {
@@ -53,15 +62,14 @@ class PrefixTrie {
     if (!node.table.has(method)) node.table.set(method, api);
   }
 
-  /** The longest prefix of `path` holding `method`; `anyMethod` is set when some prefix matched at all. */
-  longest(path: string, method: string, seen: { anyMethod: boolean }): { api: ApiConfig; length: number } | undefined {
+  /** The longest prefix of `path` with a route for `methods` (see `pick`). */
+  longest(path: string, methods: readonly HttpMethod[]): { api: ApiConfig; length: number } | undefined {
     let node: TrieNode | undefined = this.root;
     let best: ApiConfig | undefined;
     let bestLength = 0;
     for (let i = 0; ; i++) {
       if (node.table) {
-        seen.anyMethod = true;
-        const api = node.table.get(method);
+        const api = pick(node.table, methods);
         if (api) {
           best = api;
           bestLength = i;
@@ -110,13 +118,14 @@ export class Router {
   private readonly prefix = new PrefixTrie();
   private readonly dynamic = newSegmentNode();
   private hasDynamic = false;
-  /** Regex routes by method. */
+  /** Regex routes, by the request method they serve (see `addRegexes`). */
   private readonly regex = new Map<string, RegexRoutes>();
   private readonly plainExact = new Map<string, MethodTable>();
   private readonly plainPrefix = new PrefixTrie();
 
   constructor(apis: readonly ApiConfig[]) {
     for (const api of apis) this.add(api);
+    this.addRegexes(apis.filter((a) => a.frontend.match === 'regex'));
   }
 
   private add(api: ApiConfig): void {
@@ -132,8 +141,7 @@ export class Router {
         this.addDynamic(path, method, api);
         break;
       case 'regex':
-        this.addRegex(path, method, api);
-        break;
+        break; // all at once, in addRegexes
       case 'plain':
         addToTable(this.plainExact, path, method, api);
         this.plainPrefix.add(path, method, api);
@@ -176,13 +184,35 @@ export class Router {
     if (!node.table.has(method)) node.table.set(method, api);
   }
 
-  private addRegex(pattern: string, method: string, api: ApiConfig): void {
-    let routes = this.regex.get(method);
-    if (!routes) {
-      routes = new RegexRoutes();
+  /**
+   * Regexes are tried in declaration order, each a path of its own; one
+   * pattern declared for several methods is one path, where the method's
+   * preference picks the route. So each request method gets the list of the
+   * regex routes that take it, in declaration order, with one route per
+   * pattern: the preferred one, at the place of the pattern's first route.
+   */
+  private addRegexes(apis: readonly ApiConfig[]): void {
+    if (apis.length === 0) return;
+    const compiled = new Map<string, RegExp>();
+    for (const method of ANY_METHODS) {
+      const preference = routeMethodsFor(method);
+      const chosen = new Map<string, ApiConfig>();
+      for (const api of apis) {
+        const rank = preference.indexOf(api.frontend.method);
+        if (rank < 0) continue;
+        const held = chosen.get(api.frontend.path);
+        // A Map keeps the first insertion's place when a later route replaces the value.
+        if (!held || rank < preference.indexOf(held.frontend.method)) chosen.set(api.frontend.path, api);
+      }
+      if (chosen.size === 0) continue;
+      const routes = new RegexRoutes();
+      for (const [pattern, api] of chosen) {
+        let re = compiled.get(pattern);
+        if (!re) compiled.set(pattern, (re = new RegExp(pattern)));
+        routes.add(pattern, api, re);
+      }
       this.regex.set(method, routes);
     }
-    routes.add(pattern, api);
   }
 
   /**
@@ -193,33 +223,28 @@ export class Router {
   find(method: string, path: string): RouteMatch {
     const found = this.lookup(method, path);
     if (found) return found;
-    if (method === 'HEAD') {
-      const asGet = this.lookup('GET', path);
-      if (asGet) return asGet;
-    }
     const allow = this.allowedMethods(path);
     return allow.length > 0 ? { kind: 'methodNotAllowed', allow } : NOT_FOUND;
   }
 
-  /** Methods some route accepts for this path (with HEAD wherever GET is). */
+  /** Methods some route takes for this path (HEAD wherever GET is, all of them where ANY is), in `Allow` order. */
   allowedMethods(path: string): string[] {
-    const allow: string[] = [];
-    for (const m of METHODS) if (this.lookup(m, path)) allow.push(m);
-    if (allow.includes('GET') && !allow.includes('HEAD')) allow.push('HEAD');
-    return allow;
+    return ANY_METHODS.filter((m) => this.lookup(m, path) !== undefined);
   }
 
   private lookup(method: string, path: string): RouteMatch | undefined {
-    const exact = this.exact.get(path)?.get(method);
+    const methods = routeMethodsFor(method);
+    if (methods.length === 0) return undefined;
+    const exactTable = this.exact.get(path);
+    const exact = exactTable && pick(exactTable, methods);
     if (exact) return { kind: 'found', api: exact, params: NO_PARAMS, rest: '' };
 
-    const seen = { anyMethod: false };
-    const prefix = this.prefix.longest(path, method, seen);
+    const prefix = this.prefix.longest(path, methods);
     if (prefix) return { kind: 'found', api: prefix.api, params: NO_PARAMS, rest: path.slice(prefix.length) };
 
     if (this.hasDynamic) {
       const params: Record<string, string> = {};
-      const api = matchSegments(this.dynamic, path, 1, method, params);
+      const api = matchSegments(this.dynamic, path, 1, methods, params);
       if (api) return { kind: 'found', api, params, rest: '' };
     }
 
@@ -229,9 +254,10 @@ export class Router {
       if (hit) return { kind: 'found', api: hit.api, params: hit.groups ? { ...hit.groups } : NO_PARAMS, rest: '' };
     }
 
-    const plain = this.plainExact.get(path)?.get(method);
+    const plainTable = this.plainExact.get(path);
+    const plain = plainTable && pick(plainTable, methods);
     if (plain) return { kind: 'found', api: plain, params: NO_PARAMS, rest: '' };
-    const plainPrefix = this.plainPrefix.longest(path, method, seen);
+    const plainPrefix = this.plainPrefix.longest(path, methods);
     if (plainPrefix) {
       return { kind: 'found', api: plainPrefix.api, params: NO_PARAMS, rest: path.slice(plainPrefix.length) };
     }
@@ -253,30 +279,30 @@ function matchSegments(
   node: SegmentNode,
   path: string,
   start: number,
-  method: string,
+  methods: readonly HttpMethod[],
   params: Record<string, string>,
 ): ApiConfig | undefined {
-  if (start > path.length) return node.table?.get(method);
+  if (start > path.length) return node.table && pick(node.table, methods);
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
   const segment = path.slice(start, end);
   const literal = node.literals.get(segment);
   if (literal) {
-    const api = matchSegments(literal, path, end + 1, method, params);
+    const api = matchSegments(literal, path, end + 1, methods, params);
     if (api) return api;
   }
   if (segment.length === 0) return undefined;
   for (const pattern of node.patterns) {
     const m = pattern.re.exec(segment);
     if (!m) continue;
-    const api = matchSegments(pattern.node, path, end + 1, method, params);
+    const api = matchSegments(pattern.node, path, end + 1, methods, params);
     if (api) {
       pattern.names.forEach((name, i) => (params[name] = m[i + 1] as string));
       return api;
     }
   }
   if (node.param) {
-    const api = matchSegments(node.param.node, path, end + 1, method, params);
+    const api = matchSegments(node.param.node, path, end + 1, methods, params);
     if (api) {
       params[node.param.name] = segment;
       return api;

@@ -21,7 +21,11 @@ export interface HttpBackendProps {
    * @default '/'
    */
   readonly path?: string;
-  /** Backend method; may differ from the frontend's. @default - the frontend method */
+  /**
+   * Backend method; may differ from the frontend's. `ANY` forwards the method of each request (the default for an
+   * `ANY` API); a GET backend gets HEAD requests as HEAD.
+   * @default - the frontend method
+   */
   readonly method?: HttpMethod;
   /** Backend response timeout (at most 30 minutes); beyond it the client gets 504. @default Duration.seconds(15) */
   readonly timeout?: Duration;

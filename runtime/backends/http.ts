@@ -38,6 +38,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
   const map = compileMapping(backend.path, backend.parameterMappings, backend.constants);
   const origin = backend.origin;
   const timeout = backend.timeoutMs;
+  const forwardsMethod = backend.method === 'ANY';
 
   return {
     // HOT PATH
@@ -58,7 +59,9 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       const chunked = req.headers['transfer-encoding'] !== undefined;
       const hasBody = chunked || (contentLength !== undefined && contentLength !== '0');
       const target = map({ params: ctx.params, rest: ctx.rest, rawQuery: ctx.rawQuery });
-      const method = req.method === 'HEAD' && backend.method === 'GET' ? 'HEAD' : backend.method;
+      // ANY forwards the request's method; a GET backend gets a HEAD request as HEAD (the client wants no body).
+      const method =
+        forwardsMethod || (req.method === 'HEAD' && backend.method === 'GET') ? (req.method as string) : backend.method;
       const headers = backendRequestHeaders(
         ctx,
         target.setHeaders,

@@ -8,7 +8,7 @@ export interface FunctionEvent {
     readonly serviceId: string;
     /** The API's path template, for example `/test/{path}`. */
     readonly path: string;
-    /** The API's method. */
+    /** The API's method (`ANY` for an ANY API; `httpMethod` is the request's). */
     readonly httpMethod: string;
     readonly requestId: string;
     /** `secretId` when key-pair authentication passed; `sub` when OAuth 2.0 passed. */

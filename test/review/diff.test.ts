@@ -235,6 +235,22 @@ describe('gateway diff findings', () => {
     );
   });
 
+  it('flags a method change as breaking only when a method is no longer served (ANY → GET, not GET → ANY)', () => {
+    const withMethod = (method: 'GET' | 'ANY') => {
+      const c = base();
+      c.apis[0] = { ...c.apis[0]!, frontend: { ...c.apis[0]!.frontend, method } };
+      return c;
+    };
+    const kinds = (b: GatewayConfig, h: GatewayConfig) =>
+      diffGateways(map(b), map(h)).services[0]!.breaking.map((f) => f.kind);
+    expect(kinds(withMethod('GET'), withMethod('ANY'))).not.toContain('method-changed');
+    expect(diffGateways(map(withMethod('ANY')), map(withMethod('GET'))).services[0]!.breaking).toContainEqual({
+      kind: 'method-changed',
+      apis: ['getUser'],
+      detail: 'method changed from ANY to GET',
+    });
+  });
+
   it('says the deploy impact of every change in text, Markdown and JSON', () => {
     const head = base();
     head.service.listeners = { http: { port: 9090, host: '0.0.0.0', redirectToHttps: false } };

@@ -27,6 +27,8 @@ type Operation = {
   requestBody?: unknown;
   description?: string;
   'x-apigw-served-by'?: string;
+  'x-apigw-api'?: string;
+  'x-apigw-method'?: string;
 };
 type Route = { api: string; protocol: string; match: string; rawPath: string; reason: string; operation: Operation };
 type Doc = { paths: Record<string, Record<string, Operation>>; 'x-apigw-routes': Route[] };
@@ -41,6 +43,12 @@ function config(): GatewayConfig {
       ...api('createOrder', '=/orders', http('https://orders.internal')),
       frontend: { ...api('x', '=/orders', mock('')).frontend, method: 'POST' },
     },
+    // ANY at a path where a GET API wins for GET and HEAD.
+    {
+      ...api('items', '=/items', http('https://items.internal', '/', { method: 'ANY' })),
+      frontend: { ...api('x', '=/items', mock('')).frontend, method: 'ANY' },
+    },
+    api('listItems', '=/items', mock('[]')),
     api('me', '=/me', mock('{}'), {
       auth: {
         type: 'oauth2',
@@ -117,7 +125,7 @@ describe('apigw openapi', () => {
   });
 
   it('shows every API once, including routes that share a path and method', () => {
-    const inPaths = operations(doc).map((o) => o.operationId);
+    const inPaths = [...new Set(operations(doc).map((o) => o['x-apigw-api'] ?? o.operationId))];
     const inRoutes = doc['x-apigw-routes'].map((r) => r.api);
     expect([...inPaths, ...inRoutes].sort()).toEqual(
       config()
@@ -181,6 +189,16 @@ describe('apigw openapi', () => {
     expect(doc.paths['/orders']?.post?.requestBody).toMatchObject({ required: false });
     expect(codesOf(doc.paths['/orders']?.post, 413)).toEqual(['PayloadTooLarge']);
     expect(doc.paths['/status']?.get?.requestBody).toBeUndefined();
+  });
+
+  it('documents an ANY API as the operations of the methods it serves, and the API of a method for that method', () => {
+    const items = doc.paths['/items'] ?? {};
+    expect(Object.keys(items).sort()).toEqual(['delete', 'get', 'options', 'patch', 'post', 'put']);
+    expect(items.get?.operationId).toBe('listItems');
+    for (const m of ['post', 'put', 'patch', 'delete', 'options'])
+      expect(items[m]).toMatchObject({ operationId: `items.${m}`, 'x-apigw-api': 'items', 'x-apigw-method': 'ANY' });
+    expect(items.post?.requestBody).toMatchObject({ required: false });
+    expect(items.delete?.requestBody).toBeUndefined();
   });
 
   it('is the same document as toOpenApi', () => {

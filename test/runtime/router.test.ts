@@ -99,6 +99,64 @@ describe('Router match order', () => {
     expect(r.find('POST', '/x')).toEqual({ kind: 'methodNotAllowed', allow: ['GET', 'HEAD'] });
   });
 
+  it('serves every method of an ANY route, and TRACE or unknown methods from none', () => {
+    const r = new Router([route('any', '=/x', 'ANY')]);
+    for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+      expect(served(r, '/x', m)).toBe('any');
+    expect(r.find('TRACE', '/x')).toEqual({
+      kind: 'methodNotAllowed',
+      allow: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    });
+    expect(served(r, '/x', 'PROPFIND')).toBe('methodNotAllowed');
+  });
+
+  it.each([
+    ['exact', '=/a/b'],
+    ['prefix', '^~/a/'],
+    ['dynamic', '/a/{id}'],
+    ['regex', '~^/a/'],
+    ['plain', '/a/b'],
+  ])('prefers the route of the method to ANY at the same %s path, whichever is declared first', (_mode, raw) => {
+    for (const routes of [
+      [route('any', raw, 'ANY'), route('get', raw, 'GET'), route('patch', raw, 'PATCH')],
+      [route('patch', raw, 'PATCH'), route('get', raw, 'GET'), route('any', raw, 'ANY')],
+    ]) {
+      const r = new Router(routes);
+      expect(served(r, '/a/b', 'GET')).toBe('get');
+      expect(served(r, '/a/b', 'PATCH')).toBe('patch');
+      expect(served(r, '/a/b', 'DELETE')).toBe('any');
+      expect(served(r, '/a/b', 'HEAD')).toBe('get');
+    }
+  });
+
+  it('picks the path first and the method second: a higher-priority ANY route beats a lower GET one', () => {
+    const r = new Router([
+      route('prefixGet', '^~/x'),
+      route('exactAny', '=/x', 'ANY'),
+      route('allPost', '^~/', 'POST'),
+    ]);
+    expect(served(r, '/x', 'GET')).toBe('exactAny');
+    expect(served(r, '/x/y', 'GET')).toBe('prefixGet');
+    expect(served(r, '/x/y', 'POST')).toBe('allPost');
+    // Regexes in declaration order, whatever their methods.
+    const re = new Router([route('first', '~^/r', 'ANY'), route('second', '~^/r/s', 'GET')]);
+    expect(served(re, '/r/s', 'GET')).toBe('first');
+  });
+
+  it('serves HEAD with the HEAD route, else the GET route, else ANY, at the highest-priority path', () => {
+    expect(
+      served(new Router([route('head', '=/h', 'HEAD'), route('get', '=/h'), route('any', '=/h', 'ANY')]), '/h', 'HEAD'),
+    ).toBe('head');
+    expect(served(new Router([route('any', '=/h', 'ANY'), route('get', '=/h')]), '/h', 'HEAD')).toBe('get');
+    expect(served(new Router([route('get', '=/h'), route('all', '^~/', 'HEAD')]), '/h', 'HEAD')).toBe('get');
+  });
+
+  it('serves OPTIONS and PATCH routes, and lists them in Allow', () => {
+    const r = new Router([route('options', '=/o', 'OPTIONS'), route('patch', '=/o', 'PATCH')]);
+    expect(served(r, '/o', 'OPTIONS')).toBe('options');
+    expect(r.find('GET', '/o')).toEqual({ kind: 'methodNotAllowed', allow: ['PATCH', 'OPTIONS'] });
+  });
+
   it('finds the right route among thousands of each mode', () => {
     const apis: ApiConfig[] = [];
     for (let i = 0; i < 2000; i++) {
