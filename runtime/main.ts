@@ -58,7 +58,7 @@ export async function runGateway(
       }
     }
     try {
-      const gateway = await Gateway.fromFile(file, { env, accessLog: null });
+      const gateway = await Gateway.fromFile(file, { env, accessLog: null, events: new EventLog(args.logLevel) });
       await gateway.close();
       const { config, file: resolved, warnings = [] } = gateway.config;
       process.stdout.write(`config ${resolved} is valid: ${config.apis.length} APIs\n`);
