@@ -11,7 +11,7 @@
 // when the backend cut it) or the documented 502 BadGateway / 504 GatewayTimeout JSON. Prints what it tried
 // and the outcome counts; exits 1 on any violation. The test suite runs it with a fixed seed and a small count.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -456,6 +456,7 @@ gateway.kill('SIGTERM');
 await new Promise((r) => (exited ? r() : gateway.once('exit', r)));
 backend.close();
 for (const s of backendSockets) s.destroy();
+rmSync(work, { recursive: true, force: true });
 
 const ok =
   summary.crashes === 0 &&

@@ -6,7 +6,7 @@
 // value) and the outcome counts; exits 1 on any crash, 500, undocumented or
 // body-less refusal, or socket left open (counted in /proc/self/fd); a crash
 // ends the process with its stack.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -172,5 +172,6 @@ await gateway.close();
 for (const c of wss.clients) c.terminate();
 server.closeAllConnections();
 server.close();
+rmSync(dir, { recursive: true, force: true });
 const ok = fives.length === 0 && report.failures.length === 0 && health === 200 && backendClosed && socketsBack;
 process.exit(ok ? 0 : 1);

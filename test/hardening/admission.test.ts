@@ -6,8 +6,6 @@
  * through (a second Host, a coding before chunked) is refused on both paths.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { DEFAULT_LIMITS, type ApiConfig, type Parameter } from '../../model';
@@ -15,8 +13,9 @@ import { signRequest } from '../../runtime/auth/sign';
 import { api, mock } from '../helpers/config';
 import { eventually, openSockets, parseFirst, send } from './raw';
 import { handshakeLines, rawUpgrade, startWsWorld, wsApi, type WsWorld } from './ws-world';
+import { tempDir } from '../helpers/temp';
 
-const certDir = mkdtempSync(join(tmpdir(), 'apigw-adm-'));
+const certDir = tempDir('apigw-adm-');
 execFileSync(
   'openssl',
   ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=a.example'].concat([

@@ -5,17 +5,17 @@
  * Both now fail with exit code 1, and the failed start closes what it opened.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
 import { runGateway } from '../../runtime/main';
 import { api, gatewayConfig, mock } from '../helpers/config';
 import { freePort } from '../helpers/servers';
 import { eventually, openFds } from './raw';
+import { tempDir } from '../helpers/temp';
 
-const dir = mkdtempSync(join(tmpdir(), 'apigw-check-'));
+const dir = tempDir('apigw-check-');
 execFileSync(
   'openssl',
   ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=a.example'].concat([

@@ -12,9 +12,7 @@
  * Counts are kept small for CI: a cap of 50 and 200 clients.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -25,6 +23,7 @@ import { DEFAULT_LIMITS, type GatewayConfig } from '../../model';
 import { api, gatewayConfig, http } from '../helpers/config';
 import { startBackend, startGateway, type Backend, type RunningGateway } from '../helpers/servers';
 import { eventually, open, openFds, parseFirst, readAll, send } from './raw';
+import { tempDir } from '../helpers/temp';
 
 const CAP = 50;
 const CLIENTS = 200;
@@ -48,7 +47,7 @@ const limits = {
 };
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'apigw-reap-'));
+  const dir = tempDir('apigw-reap-');
   execFileSync(
     'openssl',
     ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=a.example'].concat([

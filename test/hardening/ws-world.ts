@@ -5,16 +5,16 @@
  * `maxMessageBytes` as soon as it accepts), a WebSocket API served by
  * functions, a CORS-guarded WebSocket API and a plain HTTP API.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../model';
 import { api, gatewayConfig, mock } from '../helpers/config';
 import { startGateway, type RunningGateway } from '../helpers/servers';
 import { open, parseFirst, type RawResponse } from './raw';
+import { tempDir } from '../helpers/temp';
 
 export const MAX_MESSAGE_BYTES = 1024;
 export const ALLOWED_ORIGIN = 'https://app.example';
@@ -81,7 +81,7 @@ export async function startWsWorld(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const origin = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const dir = mkdtempSync(join(tmpdir(), 'apigw-wsworld-'));
+  const dir = tempDir('apigw-wsworld-');
   mkdirSync(join(dir, 'fn'));
   writeFileSync(
     join(dir, 'fn', 'index.js'),

@@ -4,10 +4,10 @@
  * Stopped by its PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../model';
+import { tempDir } from './temp';
 
 export interface GatewayProcess {
   readonly child: ChildProcess;
@@ -30,7 +30,7 @@ export async function startGatewayProcess(
   token: string,
   options: { stateDir?: string; dir?: string } = {},
 ): Promise<GatewayProcess> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'apigw-gw-'));
+  const dir = options.dir ?? tempDir('apigw-gw-');
   const stateDir = options.stateDir ?? join(dir, 'state');
   const file = join(dir, 'gateway.json');
   writeFileSync(

@@ -4,11 +4,12 @@
  * for strict host checking. Started and stopped by PID.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './servers';
+import { tempDir } from './temp';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -45,7 +46,7 @@ export interface Sshd {
 }
 
 export async function startSshd(): Promise<Sshd> {
-  const dir = mkdtempSync(join(tmpdir(), 'apigw-sshd-'));
+  const dir = tempDir('apigw-sshd-');
   const keygen = (file: string): void => {
     const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);

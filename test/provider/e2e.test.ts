@@ -5,8 +5,7 @@
  * outside Terraform shown by the next plan → import into a fresh state →
  * destroy.
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { ConfigState } from '../../model';
@@ -14,6 +13,7 @@ import { vendorProvider } from '../../provider/vendor';
 import { gatewayConfig } from '../helpers/config';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { describeWithTerraform, terraform, terraformEnv, terraformOk } from '../helpers/terraform';
+import { tempDir } from '../helpers/temp';
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef';
 const SECRET = 'pet-store-s3cret-value';
@@ -121,7 +121,7 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
 
   beforeAll(async () => {
     gw = await startGatewayProcess(gatewayConfig([], { name: 'pets', id: 'service-pets' }), TOKEN);
-    dir = mkdtempSync(join(tmpdir(), 'apigw-tf-e2e-'));
+    dir = tempDir('apigw-tf-e2e-');
     vendorProvider(dir, { bundleDir: BUNDLE_DIR });
     mkdirSync(join(dir, 'functions', 'hello'), { recursive: true });
     writeFileSync(join(dir, 'functions', 'hello', 'index.js'), 'exports.hello = async () => ({ hello: "fn" });\n');
@@ -274,7 +274,7 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
   let fresh: string;
 
   it('imports the running service into a fresh state', async () => {
-    fresh = mkdtempSync(join(tmpdir(), 'apigw-tf-import-'));
+    fresh = tempDir('apigw-tf-import-');
     vendorProvider(fresh, { bundleDir: BUNDLE_DIR });
     cpSync(join(dir, 'main.tf'), join(fresh, 'main.tf'));
     cpSync(join(dir, 'functions'), join(fresh, 'functions'), { recursive: true });

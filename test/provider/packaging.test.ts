@@ -4,8 +4,7 @@
  * from the plugin cache), and the cdktf JSON attributes plan back to the
  * config they came from.
  */
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { providerCommand } from '../../cli/commands/provider';
 import type { AppliedConfig, FunctionTarget } from '../../model';
@@ -18,6 +17,7 @@ import { mergeLockFile, providerBuild, vendorProvider } from '../../provider/ven
 import { providerVersion } from '../../provider/version';
 import { describeWithTerraform, terraformEnv, terraformOk } from '../helpers/terraform';
 import { otherRichConfig, richConfig } from './rich-config';
+import { tempDir } from '../helpers/temp';
 
 const BUNDLE_DIR = join(__dirname, '..', '..', 'dist', 'provider-bundle');
 const REQUIRED = `terraform {
@@ -58,7 +58,7 @@ describe('lock file', () => {
 
 describe('apigw provider install', () => {
   it('vendors the provider into a folder and prints the required_providers entry', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigw-install-'));
+    const dir = tempDir('apigw-install-');
     const out: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
       out.push(String(c));
@@ -89,9 +89,9 @@ describeWithTerraform('packaging under terraform', () => {
   const env = terraformEnv();
 
   it('writes the h1 hash terraform computes for the mirror (terraform providers lock -fs-mirror)', async () => {
-    const ours = mkdtempSync(join(tmpdir(), 'apigw-h1-'));
+    const ours = tempDir('apigw-h1-');
     const vendored = vendorProvider(ours, { bundleDir: BUNDLE_DIR });
-    const theirs = mkdtempSync(join(tmpdir(), 'apigw-h1-tf-'));
+    const theirs = tempDir('apigw-h1-tf-');
     writeFileSync(join(theirs, 'main.tf'), REQUIRED);
     await terraformOk(
       theirs,
@@ -113,15 +113,15 @@ describeWithTerraform('packaging under terraform', () => {
   });
 
   it('installs a rebuilt provider, not the older build cached under the same package version', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'apigw-plugin-cache-'));
+    const cache = tempDir('apigw-plugin-cache-');
     const cacheEnv = terraformEnv({ TF_PLUGIN_CACHE_DIR: cache });
-    const stack = mkdtempSync(join(tmpdir(), 'apigw-rebuild-'));
+    const stack = tempDir('apigw-rebuild-');
     writeFileSync(join(stack, 'main.tf'), REQUIRED);
     const first = vendorProvider(stack, { bundleDir: BUNDLE_DIR });
     await terraformOk(stack, ['init', '-input=false', '-no-color'], cacheEnv);
 
     // The same package version, rebuilt with other bytes.
-    const rebuilt = mkdtempSync(join(tmpdir(), 'apigw-rebuilt-bundle-'));
+    const rebuilt = tempDir('apigw-rebuilt-bundle-');
     cpSync(BUNDLE_DIR, rebuilt, { recursive: true });
     appendFileSync(join(rebuilt, 'provider.cjs'), '\n// rebuilt\n');
     const build = providerBuild(BUNDLE_DIR);
@@ -153,7 +153,7 @@ describeWithTerraform('packaging under terraform', () => {
     ['richConfig', richConfig],
     ['otherRichConfig', otherRichConfig],
   ])('plans the cdktf JSON attributes of %s back to the same config, ${ and %{ taken literally', async (_n, make) => {
-    const stack = mkdtempSync(join(tmpdir(), 'apigw-json-'));
+    const stack = tempDir('apigw-json-');
     vendorProvider(stack, { bundleDir: BUNDLE_DIR });
     const config = withRealBundles(make(), stack);
     const resource = serviceResourceAttributes(config, { secrets: { KEY_ONE: '${var.key_one}' } });

@@ -4,8 +4,7 @@
  * forwarding), as the docker provider reaches a remote engine. Here the
  * "remote host" is a real sshd on 127.0.0.1.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { AdminClient } from '../../provider/admin-client';
@@ -15,6 +14,7 @@ import { gatewayConfig } from '../helpers/config';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { describeWithSshd, startSshd, type Sshd } from '../helpers/sshd';
 import { describeWithTerraform, terraformEnv, terraformOk } from '../helpers/terraform';
+import { tempDir } from '../helpers/temp';
 
 const TOKEN = 'ssh-admin-token-0123456789abcdef';
 
@@ -97,7 +97,7 @@ describeWithSshd('the admin API through ssh -W', () => {
 
   describeWithTerraform('terraform through the tunnel', () => {
     it('applies with endpoint = "ssh://…", admin_port and ssh_opts', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'apigw-tf-ssh-'));
+      const dir = tempDir('apigw-tf-ssh-');
       vendorProvider(dir);
       writeFileSync(
         join(dir, 'main.tf'),
