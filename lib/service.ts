@@ -445,18 +445,15 @@ export class Service extends Construct {
       appliedSecrets,
       startSecretEnv,
       startConfig: (admin) => startConfigOf(config, admin),
-      startImage: (scope, startConfig) => {
-        let context: BuildContext;
-        try {
-          context = stageBuildContext(startConfig, []);
-        } catch (err) {
-          // The runtime bundle is missing: the package was not built. Nothing to deploy without it.
-          throw new Error(Messages.stagingFailed((err as Error).message));
-        }
-        return this.imageContext(scope, context, 'BuildContext');
-      },
+      startImage: (scope, startConfig) =>
+        this.imageContext(scope, stageBuildContext(startConfig, []), 'BuildContext'),
     };
-    target.deployLive(this, artifact);
+    try {
+      target.deployLive(this, artifact);
+    } catch (err) {
+      // For example the runtime bundle is missing (the package was not built): reported by validation.
+      this.stagingError = (err as Error).message;
+    }
   }
 
   private imageContext(scope: Construct, context: BuildContext, id: string): GatewayImageContext {

@@ -3,9 +3,9 @@
  * a visible reason; on CI (`CI=true`) a missing terraform fails instead.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp';
 
 export function terraformAvailable(): { ok: true; version: string } | { ok: false; reason: string } {
   const r = spawnSync('terraform', ['version', '-json'], { encoding: 'utf8', timeout: 20_000 });
@@ -46,7 +46,7 @@ export interface TfResult {
  * off), no checkpoint calls, no colour, and the given extras.
  */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const cliConfig = join(mkdtempSync(join(tmpdir(), 'apigw-tfrc-')), 'terraformrc');
+  const cliConfig = join(tempDir('apigw-tfrc-'), 'terraformrc');
   writeFileSync(cliConfig, '');
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.TF_PLUGIN_CACHE_DIR;
