@@ -445,8 +445,7 @@ export class Service extends Construct {
       appliedSecrets,
       startSecretEnv,
       startConfig: (admin) => startConfigOf(config, admin),
-      startImage: (scope, startConfig) =>
-        this.imageContext(scope, stageBuildContext(startConfig, []), 'BuildContext'),
+      startImage: (scope, startConfig) => this.imageContext(scope, stageBuildContext(startConfig, []), 'BuildContext'),
     };
     try {
       target.deployLive(this, artifact);
