@@ -161,6 +161,12 @@ export class Service extends Construct {
   private staged: BuildContext | undefined;
   private deployed = false;
   private readonly target: DeploymentTarget;
+  /** Why the deployment could not be declared (reported by validation). */
+  private stagingError: string | undefined;
+  /** Code of each bundled function (by its folder in the build context), read at synth. */
+  private codeHashes = new Map<string, CodeBundle>();
+  /** Function code a live target's resource names, by folder in the stack's working directory. */
+  private stagedCode = new Map<string, CodeBundle>();
 
   constructor(scope: Construct, id: string, props: ServiceProps = {}) {
     super(scope, id);
@@ -345,8 +351,6 @@ export class Service extends Construct {
     return errors;
   }
 
-  private stagingError: string | undefined;
-
   /** Every secret of the service, with the prop it comes from and whether the gateway reads it at start. */
   private secrets(): SecretUse[] {
     const out: SecretUse[] = [];
@@ -386,11 +390,17 @@ export class Service extends Construct {
     this.deployed = true;
     const { config, issues } = this.compute();
     if (issues.length > 0) return; // validation reports them; nothing to deploy
-    try {
-      this.codeHashes = new Map(this.compute().bundles.map((b) => [b.targetDir, readCodeBundle(b.sourceDir)]));
-    } catch (err) {
-      this.stagingError = (err as Error).message;
-      return;
+    for (const b of this.compute().bundles) {
+      try {
+        this.codeHashes.set(b.targetDir, readCodeBundle(b.sourceDir));
+      } catch (err) {
+        // A live target uploads exactly these files; a baked one copies the folder itself and
+        // only the review file's hash is missing.
+        if (this.target instanceof LiveDeploymentTarget) {
+          this.stagingError = (err as Error).message;
+          return;
+        }
+      }
     }
     const ports: GatewayPort[] = [];
     if (config.service.listeners.http) ports.push({ name: 'http', port: config.service.listeners.http.port });
@@ -463,11 +473,6 @@ export class Service extends Construct {
       configJson: context.configJson,
     };
   }
-
-  /** Code of each bundled function (by its folder in the build context), read at synth. */
-  private codeHashes = new Map<string, CodeBundle>();
-  /** Function code a live target's resource names, by folder in the stack's working directory. */
-  private stagedCode = new Map<string, CodeBundle>();
 
   /**
    * At synth, after validation: writes the review config (every target) and a live target's

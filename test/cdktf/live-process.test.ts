@@ -26,7 +26,10 @@ describeWithTerraform('cdktf deploy to a gateway process (ExistingGatewayTarget)
 
   afterAll(async () => {
     await gw?.stop();
-    console.log(`cdktf flow against a gateway process: ${JSON.stringify(figures, null, 2)}`);
+    console.log(
+      `cdktf flow against a gateway process (ms): ${JSON.stringify(figures.timings)}; requests during the deploy: ${JSON.stringify(figures.load)}\n` +
+        `one-API change, as cdktf diff printed it:\n${figures.oneApiDiff}`,
+    );
   });
 
   liveFlow(

@@ -107,7 +107,10 @@ describeWithTerraform(
         for (const c of containers) spawnSync('docker', ['rm', '-f', c]);
         spawnSync('docker', ['volume', 'rm', '-f', volume]);
         spawnSync('docker', ['rmi', '-f', synth?.image.name ?? 'none']);
-        console.log(`cdktf flow against the gateway container: ${JSON.stringify(figures, null, 2)}`);
+        console.log(
+          `cdktf flow against the gateway container (ms): ${JSON.stringify(figures.timings)}; requests during the deploy: ${JSON.stringify(figures.load)}\n` +
+            `one-API change, as cdktf diff printed it:\n${figures.oneApiDiff}`,
+        );
       });
 
       liveFlow(

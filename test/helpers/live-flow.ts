@@ -163,7 +163,10 @@ export function liveFlow({ gateway, replace, replaced }: FlowOptions, figures: F
     const r = await cdktfOk(app, ['diff', '--no-color'], vars({ PET_TIMEOUT_SECONDS: '6' }));
     t.diffOneApi = r.ms;
     const block = planChanges(r.stdout);
-    figures.oneApiDiff = block;
+    // As cdktf prints it (the stack name in front of each of its outputs), for the README.
+    const from = r.stdout.lastIndexOf('\n', r.stdout.indexOf('Terraform used the selected providers')) + 1;
+    const to = r.stdout.indexOf('\n', r.stdout.indexOf('Plan:', from));
+    figures.oneApiDiff = r.stdout.slice(from, to);
     expect(block).toContain('# apigw_service.pets (pets/ApiConfig) will be updated in-place');
     expect(changedLines(block)).toEqual([
       '~ resource "apigw_service" "pets" {',
