@@ -92,4 +92,15 @@ export class ApigwProvider extends TerraformProvider {
       ...(p.timeoutSeconds !== undefined ? { timeout_seconds: p.timeoutSeconds } : {}),
     };
   }
+
+  /** For `cdktf synth --hcl`. */
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    const typed: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(this.synthesizeAttributes())) {
+      typed[name] = Array.isArray(value)
+        ? { value, isBlock: false, type: 'list', storageClassType: 'stringList' }
+        : { value, isBlock: false, type: 'simple', storageClassType: typeof value === 'number' ? 'number' : 'string' };
+    }
+    return typed;
+  }
 }

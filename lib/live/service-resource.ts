@@ -46,4 +46,38 @@ export class ApigwServiceResource extends TerraformResource {
   protected override synthesizeAttributes(): Record<string, unknown> {
     return this.attributes;
   }
+
+  /**
+   * For `cdktf synth --hcl`: cdktf's HCL renderer does not escape arbitrary strings (quotes, `${`,
+   * text that looks like JSON), so each attribute is written as `jsondecode("...")` of its exact
+   * value, with `$` and `%` as JSON escapes so that no template sequence appears in the HCL.
+   * Secrets stay references to their variables.
+   */
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(this.attributes)) {
+      out[name] =
+        name === 'secrets'
+          ? { value, isBlock: false, type: 'map', storageClassType: 'stringMap' }
+          : { value: hclJsonDecode(unescapeTemplates(value)), isBlock: false, type: 'reference' };
+    }
+    return out;
+  }
+}
+
+/** The attribute values as written (undoing the `$${`/`%%{` escapes of Terraform's JSON syntax). */
+function unescapeTemplates(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/([$%])\1\{/g, '$1{');
+  if (Array.isArray(value)) return value.map(unescapeTemplates);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [unescapeTemplates(k) as string, unescapeTemplates(v)]),
+    );
+  return value;
+}
+
+/** An HCL expression for a JSON value: `jsondecode("...")` with no `${`, `%{` or unescaped quote in it. */
+function hclJsonDecode(value: unknown): string {
+  const json = JSON.stringify(value).replace(/[$%]/g, (c) => (c === '$' ? '\\u0024' : '\\u0025'));
+  return `jsondecode("${json.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}")`;
 }
