@@ -120,6 +120,9 @@ export const Messages = {
     `gateway, so its value can never reach it; give the running gateway the value in its environment or a file ` +
     `(Secret.fromEnv, Secret.fromFile)`,
   targetProp: (target: string, prop: string, problem: string) => `${target}: ${prop} ${problem}`,
+  adminTokenDescription: (service: string, min: number) =>
+    `Admin token of the gateway of service "${service}" (at least ${min} characters): it lets its holder change the gateway's config`,
+  adminTokenTooShort: (min: number) => `The admin token must be at least ${min} characters long.`,
   notATarget: (kind: string) =>
     `deployment: ${kind} is neither a LiveDeploymentTarget nor a BakedDeploymentTarget; extend one of them`,
   liveNameClash: (name: string, first: string, second: string) =>

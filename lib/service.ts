@@ -42,6 +42,7 @@ import { terraformName } from './live/live-service';
 import { Messages, propOfField } from './messages';
 import type { Secret } from './secret';
 import { registerHostClaims } from './stack-checks';
+import { mapBundledSources, startConfigOf } from './live-config';
 import { readCodeBundle, stagedCodeDir, writeServiceFiles, type CodeBundle } from './stack-files';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
@@ -368,7 +369,7 @@ export class Service extends Construct {
 
   /** Secrets from Terraform variables, by environment name (`filter` picks which); undefined after a clash. */
   private secretValues(filter: (use: SecretUse) => boolean): SecretEnv[] | undefined {
-    const values: SecretEnv[] = [];
+    const values = new Map<string, SecretEnv>();
     const seen = new Map<string, Secret>();
     for (const use of this.secrets()) {
       const { secret } = use;
@@ -378,10 +379,10 @@ export class Service extends Construct {
         this.stagingError = Messages.secretEnvClash(name);
         return undefined;
       }
-      if (!seen.has(name) && filter(use)) values.push({ name, value: secret.variable.stringValue });
       seen.set(name, secret);
+      if (!values.has(name) && filter(use)) values.set(name, { name, value: secret.variable.stringValue });
     }
-    return values;
+    return [...values.values()];
   }
 
   /** Runs once at synth (from an aspect): declares the deployment. */
@@ -494,49 +495,4 @@ export class Service extends Construct {
       code: this.stagedCode,
     });
   }
-}
-
-/**
- * A copy of `doc` with every bundled function source rewritten by `f`, which gets the code's
- * folder in the build context (`functions/<ns>/<name>/<version>`) and the source's `dir`.
- */
-function mapBundledSources<T>(
-  doc: T,
-  f: (targetDir: string, dir: string) => { dir: string; sha256: string | undefined },
-): T {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if (o.type === 'bundled' && typeof o.dir === 'string') {
-      // Synthesized configs live in config/, so bundled code is `../functions/...`.
-      const { dir, sha256 } = f(o.dir.replace(/^\.\.\//, ''), o.dir);
-      return { ...o, dir, ...(sha256 ? { sha256 } : {}) };
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
-  };
-  return walk(doc) as T;
-}
-
-/**
- * The config a live gateway starts with: only what is bound at start (listeners, health path,
- * the admin listener) is the service's; the rest is fixed, so the image changes only with those.
- */
-function startConfigOf(config: GatewayConfig, admin: AdminListenerConfig): GatewayConfig {
-  const s = config.service;
-  return {
-    version: 1,
-    service: {
-      name: s.name,
-      id: s.id,
-      stage: { name: 'release', variables: {} },
-      listeners: s.listeners,
-      healthPath: s.healthPath,
-      limits: { ...DEFAULT_LIMITS },
-      keyPairs: [],
-      usagePlans: [],
-      admin,
-    },
-    apis: [],
-  };
 }

@@ -119,6 +119,12 @@ export function healthcheckSpec(): {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * One container on a Docker engine (the default target), taking API changes live.
+ *
+ * Declares the start image, the state volume, the container (admin listener on the host's
+ * loopback) and the `apigw_service` resource; see the module comment.
+ */
 export class DockerContainerTarget extends LiveDeploymentTarget {
   private readonly options: DockerContainerOptions;
 

@@ -31,11 +31,11 @@ export function adminTokenVariable(
   const variable = new TerraformVariable(scope, 'AdminToken', {
     type: 'string',
     sensitive: true,
-    description: `Admin token of the gateway of service "${serviceName}" (at least ${ADMIN_TOKEN_MIN_LENGTH} characters): it lets its holder change the gateway's config`,
+    description: Messages.adminTokenDescription(serviceName, ADMIN_TOKEN_MIN_LENGTH),
     validation: [
       {
         condition: `\${length(var.${name}) >= ${ADMIN_TOKEN_MIN_LENGTH}}`,
-        errorMessage: `The admin token must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters long.`,
+        errorMessage: Messages.adminTokenTooShort(ADMIN_TOKEN_MIN_LENGTH),
       },
     ],
   });

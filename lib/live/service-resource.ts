@@ -25,6 +25,7 @@ export interface ApigwServiceResourceProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/** An `apigw_service` resource: one service's applied config on one gateway. */
 export class ApigwServiceResource extends TerraformResource {
   private readonly attributes: Record<string, unknown>;
 

@@ -335,6 +335,32 @@ describe('DockerContainerTarget', () => {
     expect(tls.variable).not.toHaveProperty('tls_admin_token');
   });
 
+  it('passes a variable used both at start and by the applied config to both', () => {
+    const s = new TerraformStack(Testing.app(), 'both');
+    new DockerProvider(s, 'docker', {});
+    const shared = new TerraformVariable(s, 'shared', { type: 'string', sensitive: true });
+    const svc = new Service(s, 'gw', {
+      https: {
+        certificates: [
+          {
+            domains: ['a.example'],
+            cert: Secret.fromVariable(shared, 'SHARED'),
+            key: Secret.fromVariable(shared, 'SHARED'),
+          },
+        ],
+      },
+      keyPairs: [{ secretId: 'partner', secretKey: Secret.fromVariable(shared, 'SHARED') }],
+    });
+    const api = svc.addApi('report', { path: '=/report', auth: Auth.keyPair(), backend: MockBackend.json({}) });
+    svc.addUsagePlan({ name: 'partners', keyPairs: ['partner'], apis: [api] });
+    const out = JSON.parse(Testing.synth(s, true)) as Synthed;
+    expect(only(out, 'docker_container').env).toEqual([
+      'APIGW_ADMIN_TOKEN=${var.gw_admin_token}',
+      'SHARED=${var.shared}',
+    ]);
+    expect(only(out, 'apigw_service').secrets).toEqual({ SHARED: '${var.shared}' });
+  });
+
   it('fails synth for a secret that can never reach the container, naming the construct and the prop', () => {
     const s = new TerraformStack(Testing.app(), 'gateway');
     new DockerProvider(s, 'docker', {});
