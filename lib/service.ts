@@ -1,7 +1,9 @@
 /**
  * A gateway service: its listeners, stage, key pairs and usage plans, and its
  * APIs. At synth it produces one validated gateway config and the resources
- * of its deployment target (by default a Docker image and container).
+ * of its deployment target: by default a Docker image holding the start
+ * config, a state volume, the container, and the `apigw_service` resource
+ * that applies the rest live.
  */
 import { createHash } from 'node:crypto';
 import { Aspects, TerraformAsset, AssetType, TerraformStack, type IAspect } from 'cdktf';
