@@ -8,3 +8,4 @@ export * from './deploy';
 export * from './duration';
 export * from './secret';
 export * from './service';
+export { ApigwProvider, ApigwServiceResource, type ApigwProviderProps, type ApigwServiceResourceProps } from './live';

@@ -109,6 +109,25 @@ export const Messages = {
   variableNotSensitive: (variable: string, prop: string) =>
     `${prop}: the Terraform variable "${variable}" holds a secret and must be declared with sensitive: true`,
   secretEnvClash: (name: string) => `two different secrets use the environment variable ${name}`,
+  secretEnvNotInContainer: (prop: string, name: string) =>
+    `${prop}: Secret.fromEnv("${name}") can never reach the gateway: the container's environment has no ${name}; ` +
+    `add it to DockerContainerTarget env (a sensitive variable's value keeps it out of the plan), or use Secret.fromVariable`,
+  secretFileNotMounted: (prop: string, path: string) =>
+    `${prop}: Secret.fromFile("${path}") can never reach the gateway: no mount of the container holds ${path}; ` +
+    `add a DockerContainerTarget mount whose target is the file or a folder above it`,
+  startSecretNotDelivered: (prop: string) =>
+    `${prop}: a Secret.fromVariable is read when the gateway starts, and ExistingGatewayTarget does not start the ` +
+    `gateway, so its value can never reach it; give the running gateway the value in its environment or a file ` +
+    `(Secret.fromEnv, Secret.fromFile)`,
+  targetProp: (target: string, prop: string, problem: string) => `${target}: ${prop} ${problem}`,
+  adminTokenDescription: (service: string, min: number) =>
+    `Admin token of the gateway of service "${service}" (at least ${min} characters): it lets its holder change the gateway's config`,
+  adminTokenTooShort: (min: number) => `The admin token must be at least ${min} characters long.`,
+  notATarget: (kind: string) =>
+    `deployment: ${kind} is neither a LiveDeploymentTarget nor a BakedDeploymentTarget; extend one of them`,
+  liveNameClash: (name: string, first: string, second: string) =>
+    `service name "${name}" is used by both ${first} and ${second}; the Terraform names of their live config ` +
+    `(apigw_service.${name}, the ${name} provider alias) would collide`,
   stagingFailed: (message: string) => `the gateway build context could not be staged: ${message}`,
   hostPortClash: (port: number, first: string, second: string) =>
     first === second

@@ -1,14 +1,21 @@
 /**
  * A gateway service: its listeners, stage, key pairs and usage plans, and its
  * APIs. At synth it produces one validated gateway config and the resources
- * of its deployment target (by default a Docker image and container).
+ * of its deployment target: by default a Docker image holding the start
+ * config, a state volume, the container, and the `apigw_service` resource
+ * that applies the rest live.
  */
 import { createHash } from 'node:crypto';
-import { Aspects, TerraformAsset, AssetType, type IAspect } from 'cdktf';
+import { Aspects, TerraformAsset, AssetType, TerraformStack, type IAspect } from 'cdktf';
+import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import type { ISynthesisSession } from 'cdktf/lib/synthesize/types';
 import { Construct, type IConstruct } from 'constructs';
 import {
+  canonicalJson,
   DEFAULT_LIMITS,
+  toAppliedConfig,
   validateConfig,
+  type AdminListenerConfig,
   type ConfigIssue,
   type GatewayConfig,
   type LimitsConfig,
@@ -20,10 +27,25 @@ import { checkService, Problems, type PropProblem } from './checks';
 import type { FunctionBundle } from './backends/backend';
 import { stageBuildContext, type BuildContext } from './build-context';
 import { DockerContainerTarget } from './deploy/docker-container';
-import type { DeploymentTarget, GatewayArtifact, GatewayPort, SecretEnv } from './deploy/target';
+import {
+  BakedDeploymentTarget,
+  LiveDeploymentTarget,
+  type DeploymentTarget,
+  type GatewayArtifact,
+  type GatewayImageContext,
+  type GatewayPort,
+  type GatewayRuntime,
+  type LiveGatewayArtifact,
+  type SecretEnv,
+  type SecretUse,
+} from './deploy/target';
+import { stackWorkingDirectory } from './live/apigw-provider';
+import { terraformName } from './live/live-service';
 import { Messages, propOfField } from './messages';
 import type { Secret } from './secret';
 import { registerHostClaims } from './stack-checks';
+import { mapBundledSources, startConfigOf } from './live-config';
+import { readCodeBundle, stagedCodeDir, writeServiceFiles, type CodeBundle } from './stack-files';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
 export interface CertificateOptions {
@@ -99,7 +121,12 @@ export interface ServiceProps {
   readonly connectionsAdminToken?: Secret;
   /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
   readonly baseImage?: string;
-  /** Where the gateway runs. @default new DockerContainerTarget() */
+  /**
+   * Where the gateway runs. Live targets (`DockerContainerTarget`, `ExistingGatewayTarget`) apply
+   * API changes to the running gateway through our Terraform provider; baked ones
+   * (`SwarmServiceTarget`, `KubernetesTarget`) build the config into the image and roll.
+   * @default new DockerContainerTarget()
+   */
   readonly deployment?: DeploymentTarget;
 }
 
@@ -137,6 +164,12 @@ export class Service extends Construct {
   private staged: BuildContext | undefined;
   private deployed = false;
   private readonly target: DeploymentTarget;
+  /** Why the deployment could not be declared (reported by validation). */
+  private stagingError: string | undefined;
+  /** Code of each bundled function (by its folder in the build context), read at synth. */
+  private codeHashes = new Map<string, CodeBundle>();
+  /** Function code a live target's resource names, by folder in the stack's working directory. */
+  private stagedCode = new Map<string, CodeBundle>();
 
   constructor(scope: Construct, id: string, props: ServiceProps = {}) {
     super(scope, id);
@@ -147,13 +180,17 @@ export class Service extends Construct {
     this.usagePlans = [...(props.usagePlans ?? [])];
     this.node.addValidation({ validate: () => this.validateService() });
     registerApiHost(this, (api) => this.findingsFor(api));
-    registerHostClaims(this, () => {
-      const { listeners } = this.compute().config.service;
-      const ports: GatewayPort[] = [];
-      if (listeners.http) ports.push({ name: 'http', port: listeners.http.port });
-      if (listeners.https) ports.push({ name: 'https', port: listeners.https.port });
-      return this.target.hostClaims(this.serviceName, ports);
-    });
+    registerHostClaims(
+      this,
+      () => {
+        const { listeners } = this.compute().config.service;
+        const ports: GatewayPort[] = [];
+        if (listeners.http) ports.push({ name: 'http', port: listeners.http.port });
+        if (listeners.https) ports.push({ name: 'https', port: listeners.https.port });
+        return this.target.hostClaims(this.serviceName, ports);
+      },
+      () => (this.target instanceof LiveDeploymentTarget ? terraformName(this.serviceName) : undefined),
+    );
     // TerraformAsset hashes its folder when constructed, so the build context is staged once the tree is final.
     const aspect: IAspect = {
       visit: (node: IConstruct) => {
@@ -161,6 +198,7 @@ export class Service extends Construct {
       },
     };
     Aspects.of(this).add(aspect);
+    addCustomSynthesis(this, { onSynthesize: (session) => this.writeStackFiles(session) });
   }
 
   /** Adds an API. */
@@ -303,6 +341,9 @@ export class Service extends Construct {
       errors.push(Messages.configIssue(propOfField(issue.field), this.withApiPaths(issue.message)));
     }
     errors.push(...this.target.validate(this));
+    if (this.target instanceof LiveDeploymentTarget) errors.push(...this.target.secretProblems(this.secrets()));
+    else if (!(this.target instanceof BakedDeploymentTarget))
+      errors.push(Messages.notATarget((this.target as object).constructor.name));
     for (const { where, secret } of this.secrets()) {
       const v = secret.variable;
       if (v && (v as unknown as { sensitive?: boolean }).sensitive !== true) {
@@ -313,26 +354,73 @@ export class Service extends Construct {
     return errors;
   }
 
-  private stagingError: string | undefined;
-
-  private secrets(): { where: string; secret: Secret }[] {
-    const out: { where: string; secret: Secret }[] = [];
-    this.keyPairs.forEach((k) => out.push({ where: `keyPairs "${k.secretId}" secretKey`, secret: k.secretKey }));
+  /** Every secret of the service, with the prop it comes from and whether the gateway reads it at start. */
+  private secrets(): SecretUse[] {
+    const out: SecretUse[] = [];
+    this.keyPairs.forEach((k) =>
+      out.push({ where: `keyPairs "${k.secretId}" secretKey`, secret: k.secretKey, startBound: false }),
+    );
     this.props.https?.certificates.forEach((c, i) => {
-      out.push({ where: `https certificates[${i}] cert`, secret: c.cert });
-      out.push({ where: `https certificates[${i}] key`, secret: c.key });
+      out.push({ where: `https certificates[${i}] cert`, secret: c.cert, startBound: true });
+      out.push({ where: `https certificates[${i}] key`, secret: c.key, startBound: true });
     });
     if (this.props.connectionsAdminToken)
-      out.push({ where: 'connectionsAdminToken', secret: this.props.connectionsAdminToken });
+      out.push({ where: 'connectionsAdminToken', secret: this.props.connectionsAdminToken, startBound: false });
     return out;
   }
 
-  /** Runs once at synth (from an aspect): stages the build context and declares the deployment. */
+  /** Secrets from Terraform variables, by environment name (`filter` picks which); undefined after a clash. */
+  private secretValues(filter: (use: SecretUse) => boolean): SecretEnv[] | undefined {
+    const values = new Map<string, SecretEnv>();
+    const seen = new Map<string, Secret>();
+    for (const use of this.secrets()) {
+      const { secret } = use;
+      if (!secret.variable || !('env' in secret.ref)) continue;
+      const name = (secret.ref as Extract<SecretRef, { env: string }>).env;
+      if (seen.has(name) && seen.get(name)?.variable !== secret.variable) {
+        this.stagingError = Messages.secretEnvClash(name);
+        return undefined;
+      }
+      seen.set(name, secret);
+      if (!values.has(name) && filter(use)) values.set(name, { name, value: secret.variable.stringValue });
+    }
+    return [...values.values()];
+  }
+
+  /** Runs once at synth (from an aspect): declares the deployment. */
   private deploy(): void {
     if (this.deployed) return;
     this.deployed = true;
     const { config, issues } = this.compute();
     if (issues.length > 0) return; // validation reports them; nothing to deploy
+    for (const b of this.compute().bundles) {
+      try {
+        this.codeHashes.set(b.targetDir, readCodeBundle(b.sourceDir));
+      } catch (err) {
+        // A live target uploads exactly these files; a baked one copies the folder itself and
+        // only the review file's hash is missing.
+        if (this.target instanceof LiveDeploymentTarget) {
+          this.stagingError = (err as Error).message;
+          return;
+        }
+      }
+    }
+    const ports: GatewayPort[] = [];
+    if (config.service.listeners.http) ports.push({ name: 'http', port: config.service.listeners.http.port });
+    if (config.service.listeners.https) ports.push({ name: 'https', port: config.service.listeners.https.port });
+    const runtime: GatewayRuntime = {
+      serviceName: this.serviceName,
+      baseImage: this.props.baseImage ?? DEFAULT_BASE_IMAGE,
+      ports,
+      healthPath: config.service.healthPath,
+      shutdownGraceSeconds: Math.ceil(config.service.limits.shutdownGraceMs / 1000),
+    };
+    if (this.target instanceof LiveDeploymentTarget) this.deployLive(this.target, config, runtime);
+    else if (this.target instanceof BakedDeploymentTarget) this.deployBaked(this.target, runtime);
+  }
+
+  /** The whole config and function code in the image. */
+  private deployBaked(target: BakedDeploymentTarget, runtime: GatewayRuntime): void {
     let context: BuildContext;
     try {
       context = this.buildContext();
@@ -340,34 +428,73 @@ export class Service extends Construct {
       this.stagingError = (err as Error).message;
       return;
     }
-    const asset = new TerraformAsset(this, 'BuildContext', { path: context.dir, type: AssetType.DIRECTORY });
-    const ports: GatewayPort[] = [];
-    if (config.service.listeners.http) ports.push({ name: 'http', port: config.service.listeners.http.port });
-    if (config.service.listeners.https) ports.push({ name: 'https', port: config.service.listeners.https.port });
-    const secretEnv: SecretEnv[] = [];
-    const seen = new Map<string, Secret>();
-    for (const { secret } of this.secrets()) {
-      if (!secret.variable || !('env' in secret.ref)) continue;
-      const name = (secret.ref as Extract<SecretRef, { env: string }>).env;
-      if (seen.has(name) && seen.get(name)?.variable !== secret.variable) {
-        this.stagingError = Messages.secretEnvClash(name);
-        return;
-      }
-      if (!seen.has(name)) secretEnv.push({ name, value: secret.variable.stringValue });
-      seen.set(name, secret);
-    }
+    const secretEnv = this.secretValues(() => true);
+    if (!secretEnv) return;
     const artifact: GatewayArtifact = {
-      serviceName: this.serviceName,
-      context: asset,
+      ...runtime,
+      ...this.imageContext(this, context, 'BuildContext'),
+      secretEnv,
+    };
+    target.deploy(this, artifact);
+  }
+
+  /** The start config in the image, the rest applied live through the provider. */
+  private deployLive(target: LiveDeploymentTarget, config: GatewayConfig, runtime: GatewayRuntime): void {
+    const appliedSecrets = this.secretValues((u) => !u.startBound);
+    const startSecretEnv = this.secretValues((u) => u.startBound);
+    if (!appliedSecrets || !startSecretEnv) return;
+    const hashes = this.codeHashes;
+    this.stagedCode = new Map(
+      this.compute().bundles.map((b) => [stagedCodeDir(this.serviceName, b.targetDir), hashes.get(b.targetDir)!]),
+    );
+    const applied = mapBundledSources(toAppliedConfig(config), (targetDir) => ({
+      dir: stagedCodeDir(this.serviceName, targetDir),
+      sha256: hashes.get(targetDir)?.sha256,
+    }));
+    const artifact: LiveGatewayArtifact = {
+      ...runtime,
+      config,
+      applied,
+      appliedSecrets,
+      startSecretEnv,
+      startConfig: (admin) => startConfigOf(config, admin),
+      startImage: (scope, startConfig) => this.imageContext(scope, stageBuildContext(startConfig, []), 'BuildContext'),
+    };
+    try {
+      target.deployLive(this, artifact);
+    } catch (err) {
+      // For example the runtime bundle is missing (the package was not built): reported by validation.
+      this.stagingError = (err as Error).message;
+    }
+  }
+
+  private imageContext(scope: Construct, context: BuildContext, id: string): GatewayImageContext {
+    return {
+      context: new TerraformAsset(scope, id, { path: context.dir, type: AssetType.DIRECTORY }),
       contextHash: context.hash,
       imageName: `cdktf-apigw/${this.serviceName.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${context.hash.slice(0, 12)}`,
-      baseImage: this.props.baseImage ?? DEFAULT_BASE_IMAGE,
       configJson: context.configJson,
-      ports,
-      secretEnv,
-      healthPath: config.service.healthPath,
-      shutdownGraceSeconds: Math.ceil(config.service.limits.shutdownGraceMs / 1000),
     };
-    this.target.deploy(this, artifact);
+  }
+
+  /**
+   * At synth, after validation: writes the review config (every target) and a live target's
+   * function code into the stack's working directory.
+   */
+  private writeStackFiles(session: ISynthesisSession): void {
+    const { config, issues } = this.compute();
+    if (issues.length > 0 || this.stagingError) return;
+    const admin: AdminListenerConfig | undefined =
+      this.target instanceof LiveDeploymentTarget ? this.target.adminListener() : undefined;
+    const review: GatewayConfig = mapBundledSources(
+      { ...config, service: { ...config.service, ...(admin ? { admin } : {}) } },
+      (targetDir, dir) => ({ dir, sha256: this.codeHashes.get(targetDir)?.sha256 }),
+    );
+    const stack = TerraformStack.of(this);
+    writeServiceFiles(session, stack, stackWorkingDirectory(session, stack), {
+      serviceName: this.serviceName,
+      reviewJson: canonicalJson(review),
+      code: this.stagedCode,
+    });
   }
 }

@@ -1,7 +1,10 @@
 /**
  * `npm start`: serves the quickstart stack on http://127.0.0.1:8080 with no
- * Docker. It stages the same build context the image is built from and runs
- * the gateway on it, next to the sample backends on 127.0.0.1:8081 (HTTP) and
+ * Docker. It stages the service's whole config with the runtime and the
+ * function code (`Service.buildContext()`, what a baked image holds; the
+ * default target's image holds only the start config and takes the rest
+ * live) and runs the gateway on it, next to the sample backends on
+ * 127.0.0.1:8081 (HTTP) and
  * :8082 (WebSocket). Ports: APIGW_PORT, APIGW_SAMPLE_HTTP_PORT, APIGW_SAMPLE_WS_PORT.
  *
  * The gateway binds loopback (APIGW_HOST to change it): the stack's listener
@@ -18,7 +21,7 @@ import { startSampleBackends } from './sample-backends';
 /** The demo signing secret of the "partner" key pair, for local use only. */
 export const DEMO_PARTNER_SECRET = 'quickstart-partner-secret';
 
-/** The staged config file of the quickstart stack, as the image would get it. */
+/** The staged config file of the quickstart stack: its whole config, as a baked image would hold it. */
 async function stageQuickstart(port: number, httpPort: number, wsPort: number, fresh: boolean): Promise<string> {
   if (fresh) {
     // Forget the compiled example modules so that `import` reads the rebuilt stack.

@@ -2,16 +2,21 @@
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { RegistryImage } from '@cdktf/provider-docker/lib/registry-image';
 import type { Construct } from 'constructs';
-import type { GatewayArtifact } from './target';
+import type { GatewayArtifact, GatewayImageContext, GatewayRuntime } from './target';
 
 /**
  * Declares the image. The context is a Terraform asset whose path holds a
  * content hash, and `context` forces replacement: the image is rebuilt when,
- * and only when, the config, function code or runtime change. The Dockerfile
+ * and only when, its content changes (for a baked target the config, function
+ * code or runtime; for a live one the runtime or the start config). The Dockerfile
  * path is given explicitly because provider 3.6 resolves it against
  * Terraform's working directory, not against the context.
  */
-export function gatewayImage(scope: Construct, artifact: GatewayArtifact, name = artifact.imageName): Image {
+export function gatewayImage(
+  scope: Construct,
+  artifact: GatewayRuntime & GatewayImageContext,
+  name = artifact.imageName,
+): Image {
   const context = artifact.context.path;
   return new Image(scope, 'Image', {
     name,

@@ -15,7 +15,7 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { deployableImage, escapeTemplate } from './image';
-import { DeploymentTarget, GATEWAY_ENTRY, type GatewayArtifact } from './target';
+import { BakedDeploymentTarget, GATEWAY_ENTRY, type GatewayArtifact } from './target';
 
 /** Where the ConfigMap's config file is mounted; the image's bundled config sits in the same folder. */
 const CONFIG_FILE = '/app/config/gateway.json';
@@ -63,7 +63,7 @@ export interface KubernetesOptions {
  * checksum, so a changed API rolls the pods and an unchanged stack changes
  * nothing.
  */
-export class KubernetesTarget extends DeploymentTarget {
+export class KubernetesTarget extends BakedDeploymentTarget {
   constructor(private readonly options: KubernetesOptions = {}) {
     super();
     const { replicas, autoscaling } = options;

@@ -3,7 +3,7 @@ import { Service as DockerService } from '@cdktf/provider-docker/lib/service';
 import type { Construct } from 'constructs';
 import { healthcheckSpec } from './docker-container';
 import { deployableImage } from './image';
-import { DeploymentTarget, requireDockerProvider, type GatewayArtifact } from './target';
+import { BakedDeploymentTarget, requireDockerProvider, type GatewayArtifact } from './target';
 
 /** Options of {@link SwarmServiceTarget}. */
 export interface SwarmServiceOptions {
@@ -45,7 +45,7 @@ export interface SwarmServiceOptions {
  * when a new task fails; `cdktf deploy` waits until the service converges.
  * The config is bundled in the image, so a changed API rolls the tasks.
  */
-export class SwarmServiceTarget extends DeploymentTarget {
+export class SwarmServiceTarget extends BakedDeploymentTarget {
   constructor(private readonly options: SwarmServiceOptions = {}) {
     super();
     const { replicas } = options;

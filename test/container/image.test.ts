@@ -1,9 +1,11 @@
 /**
- * The synthesized image and container on a real Docker engine: built exactly
- * as the docker provider would (context and Dockerfile from cdk.tf.json,
- * resolved against the stack directory), run with the container settings the
- * stack asks for (host networking instead of published ports, so traffic
- * stays on loopback).
+ * A baked image (the whole config and the function code in it, as the Swarm
+ * and Kubernetes targets build it) on a real Docker engine: built exactly as
+ * the docker provider would (context and Dockerfile from cdk.tf.json,
+ * resolved against the stack directory), run with the task's container
+ * settings the stack asks for (host networking instead of published ports,
+ * so traffic stays on loopback). The default target's start-only image is
+ * tested in live-container.test.ts and state-volume.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { request } from 'undici';
-import { Auth, FunctionCode, MockBackend, ScfBackend, Secret, Service } from '../../lib';
+import { Auth, FunctionCode, MockBackend, ScfBackend, Secret, Service, SwarmServiceTarget } from '../../lib';
 import { signRequest } from '../../runtime/auth/sign';
 import { describeWithDocker, docker, testBaseImage } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
@@ -24,12 +26,11 @@ interface Synth {
   image: { name: string; build: { context: string; dockerfile: string; build_args: Record<string, string> } };
   container: {
     name: string;
-    env: string[];
+    env: Record<string, string>;
     labels: { label: string; value: string }[];
     healthcheck: { test: string[] };
     stop_signal: string;
-    destroy_grace_seconds: number;
-    restart: string;
+    stop_grace_period: string;
   };
 }
 
@@ -39,6 +40,7 @@ function synth(port: number, fnDir: string, body = 'ok'): Synth {
   new DockerProvider(stack, 'docker', {});
   const key = new TerraformVariable(stack, 'key', { type: 'string', sensitive: true });
   const svc = new Service(stack, 'ctgw', {
+    deployment: new SwarmServiceTarget(),
     httpPort: port,
     baseImage: testBaseImage(),
     limits: { shutdownGraceMs: 2000 },
@@ -57,12 +59,16 @@ function synth(port: number, fnDir: string, body = 'ok'): Synth {
   svc.addUsagePlan({ name: 'p', keyPairs: ['k1'], apis: [secured] });
   const dir = join(Testing.fullSynth(stack), 'stacks', 'ct');
   const tf = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as {
-    resource: { docker_image: Record<string, Synth['image']>; docker_container: Record<string, Synth['container']> };
+    resource: {
+      docker_image: Record<string, Synth['image']>;
+      docker_service: Record<string, { name: string; task_spec: { container_spec: Omit<Synth['container'], 'name'> } }>;
+    };
   };
+  const service = Object.values(tf.resource.docker_service)[0]!;
   return {
     dir,
     image: Object.values(tf.resource.docker_image)[0] as Synth['image'],
-    container: Object.values(tf.resource.docker_container)[0] as Synth['container'],
+    container: { name: service.name, ...service.task_spec.container_spec },
   };
 }
 
@@ -94,9 +100,14 @@ describeWithDocker('gateway image on a Docker engine', () => {
     const args = ['build', '-q', '-f', s.image.build.dockerfile, '-t', s.image.name];
     for (const [k, v] of Object.entries(s.image.build.build_args)) args.push('--build-arg', `${k}=${v}`);
     docker([...args, s.image.build.context], { cwd: s.dir });
-    const run = ['run', '-d', '--name', containerName, '--network', 'host', '--restart', s.container.restart];
-    run.push('--stop-signal', s.container.stop_signal, '--stop-timeout', String(s.container.destroy_grace_seconds));
-    for (const e of s.container.env) run.push('-e', e.replace('${var.key}', SECRET));
+    const run = ['run', '-d', '--name', containerName, '--network', 'host'];
+    run.push(
+      '--stop-signal',
+      s.container.stop_signal,
+      '--stop-timeout',
+      String(parseInt(s.container.stop_grace_period)),
+    );
+    for (const [k, v] of Object.entries(s.container.env)) run.push('-e', `${k}=${v.replace('${var.key}', SECRET)}`);
     for (const l of s.container.labels) run.push('--label', `${l.label}=${l.value}`);
     docker([...run, s.image.name]);
     const deadline = Date.now() + 60_000;

@@ -9,6 +9,7 @@ import {
   Auth,
   Cors,
   DockerContainerTarget,
+  ExistingGatewayTarget,
   Duration,
   FunctionCode,
   HttpBackend,
@@ -254,7 +255,10 @@ describe('mistakes that used to pass synth and fail later', () => {
 
   it('refuses a route no request reaches and warns about one the gateway shadows', () => {
     const s = stack();
-    const svc = new Service(s, 'gw', { connectionsAdminToken: Secret.fromEnv('PUSH_TOKEN') });
+    const svc = new Service(s, 'gw', {
+      connectionsAdminToken: Secret.fromEnv('PUSH_TOKEN'),
+      deployment: new DockerContainerTarget({ env: { PUSH_TOKEN: 'push-token' } }),
+    });
     svc.addApi('health', { path: '=/__apigw/health', backend: ok });
     svc.addApi('push', { path: ApiPath.prefix('/__apigw/connections/'), backend: ok });
     svc.addApi('admin', { path: ApiPath.prefix('/__apigw/'), backend: ok });
@@ -270,7 +274,10 @@ describe('mistakes that used to pass synth and fail later', () => {
 
   it('refuses a rate-limited usage plan bound to an API without key-pair authentication', () => {
     const s = stack();
-    const svc = new Service(s, 'gw', { keyPairs: [{ secretId: 'partner', secretKey: Secret.fromEnv('PARTNER_KEY') }] });
+    const svc = new Service(s, 'gw', {
+      keyPairs: [{ secretId: 'partner', secretKey: Secret.fromEnv('PARTNER_KEY') }],
+      deployment: new DockerContainerTarget({ env: { PARTNER_KEY: 'partner-key' } }),
+    });
     const open = svc.addApi('open', { path: '=/open', backend: ok });
     const signed = svc.addApi('signed', { path: '=/signed', auth: Auth.keyPair(), backend: ok });
     svc.addUsagePlan({ name: 'partners', keyPairs: ['partner'], apis: [open, signed], quota: 1000 });
@@ -279,31 +286,39 @@ describe('mistakes that used to pass synth and fail later', () => {
     ]);
   });
 
-  it('refuses two services of a stack on the same host port or container name', () => {
+  it('refuses two services of a stack on the same host port, admin port, container name or service name', () => {
     const s = stack();
     new Service(s, 'a').addApi('ping', { path: '=/ping', backend: ok });
-    new Service(s, 'b').addApi('ping', { path: '=/ping', backend: ok });
-    new Service(s, 'c', {
-      httpPort: 9000,
-      deployment: new DockerContainerTarget({ containerName: 'a', publishIp: '127.0.0.1' }),
-    }).addApi('ping', { path: '=/ping', backend: ok });
-    new Service(s, 'd', { httpPort: 9000, deployment: new DockerContainerTarget({ publishIp: '127.0.0.2' }) }).addApi(
-      'ping',
-      { path: '=/ping', backend: ok },
-    );
-    expect(errors(s)).toEqual([
-      '[gateway] host port 8080 is published by both gateway/a and gateway/b',
-      '[gateway] container name "a" is used by both gateway/a and gateway/c',
-    ]);
-  });
-
-  it('lets services share a stack on different host ports', () => {
-    const s = stack();
-    new Service(s, 'a').addApi('ping', { path: '=/ping', backend: ok });
-    new Service(s, 'b', { deployment: new DockerContainerTarget({ publishPorts: { http: 8081 } }) }).addApi('ping', {
+    new Service(s, 'b', { deployment: new DockerContainerTarget({ adminHostPort: 9902 }) }).addApi('ping', {
       path: '=/ping',
       backend: ok,
     });
+    new Service(s, 'c', {
+      httpPort: 9000,
+      deployment: new DockerContainerTarget({ containerName: 'a', publishIp: '127.0.0.1', adminHostPort: 9903 }),
+    }).addApi('ping', { path: '=/ping', backend: ok });
+    new Service(s, 'd', {
+      httpPort: 9000,
+      deployment: new DockerContainerTarget({ publishIp: '127.0.0.2', adminHostPort: 9902 }),
+    }).addApi('ping', { path: '=/ping', backend: ok });
+    new Service(s, 'e', {
+      serviceName: 'a',
+      deployment: new ExistingGatewayTarget({ endpoint: 'http://127.0.0.1:9990' }),
+    }).addApi('ping', { path: '=/ping', backend: ok });
+    expect(errors(s)).toEqual([
+      '[gateway] host port 8080 is published by both gateway/a and gateway/b',
+      '[gateway] container name "a" is used by both gateway/a and gateway/c',
+      '[gateway] host port 9902 is published by both gateway/b and gateway/d',
+      '[gateway] service name "a" is used by both gateway/a and gateway/e; the Terraform names of their live config (apigw_service.a, the a provider alias) would collide',
+    ]);
+  });
+
+  it('lets services share a stack on different host ports and admin ports', () => {
+    const s = stack();
+    new Service(s, 'a').addApi('ping', { path: '=/ping', backend: ok });
+    new Service(s, 'b', {
+      deployment: new DockerContainerTarget({ publishPorts: { http: 8081 }, adminHostPort: 9902 }),
+    }).addApi('ping', { path: '=/ping', backend: ok });
     expect(errors(s)).toEqual([]);
   });
 });

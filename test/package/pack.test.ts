@@ -66,15 +66,28 @@ app.synth();`,
 
   const stackDir = join(app, 'out', 'stacks', 'consumer');
   const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    resource: { docker_image: Record<string, { build: { context: string } }> };
+    resource: {
+      docker_image: Record<string, { build: { context: string } }>;
+      apigw_service: Record<string, { api_order: string[] }>;
+    };
+    terraform: { required_providers: Record<string, { source: string; version: string }> };
   };
   const context = join(stackDir, Object.values(tf.resource.docker_image)[0]!.build.context);
   expect(readdirSync(context).sort()).toEqual(['.dockerignore', 'Dockerfile', 'config', 'functions', 'gateway']);
+  // The image holds the start config; the APIs are the provider's resource, and the review file holds them all.
   const config = JSON.parse(readFileSync(join(context, 'config', 'gateway.json'), 'utf8')) as {
     apis: { name: string }[];
   };
-  expect(config.apis.map((a) => a.name)).toEqual(['hello']);
+  expect(config.apis).toEqual([]);
+  expect(tf.resource.apigw_service.edge!.api_order).toEqual(['hello']);
+  const review = JSON.parse(readFileSync(join(stackDir, 'apigw', 'edge.json'), 'utf8')) as { apis: { name: string }[] };
+  expect(review.apis.map((a) => a.name)).toEqual(['hello']);
   expect(existsSync(join(context, 'gateway', 'gateway.js'))).toBe(true);
+  // The provider is vendored from the installed package, pinned in the lock file.
+  const { version } = tf.terraform.required_providers.apigw!;
+  const platforms = join(stackDir, 'terraform.d', 'plugins', 'cdktf-apigw.dev', 'cdktf-apigw', 'apigw', version);
+  expect(existsSync(join(platforms, 'linux_amd64', 'provider.cjs'))).toBe(true);
+  expect(readFileSync(join(stackDir, '.terraform.lock.hcl'), 'utf8')).toContain(`version     = "${version}"`);
   // Everything the README tells users to import resolves from the installed package.
   const specifiers = [...readme.matchAll(/(?:from |require\()'(cdktf-apigw(?:\/[^']*)?)'/g)].map((m) => m[1] as string);
   expect(specifiers).toEqual(expect.arrayContaining(['cdktf-apigw', 'cdktf-apigw/sign', 'cdktf-apigw/functions']));

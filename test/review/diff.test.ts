@@ -3,6 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Testing, TerraformStack } from 'cdktf';
+import { Duration, FunctionCode, HttpBackend, ScfBackend, Service } from '../../lib';
 import type { GatewayConfig, ScfBackendConfig } from '../../model';
 import { functionCodeHash } from '../../review/code-hash';
 import { diffGateways } from '../../review/diff';
@@ -353,5 +356,59 @@ describe('functionCodeHash', () => {
     expect(functionCodeHash(source, join(dir, 'config'))).toBe(
       'unknown (../../../../../../../etc is outside the build context)',
     );
+  });
+});
+
+describe('apigw diff and openapi on cdktf synth output', () => {
+  /** Synthesizes the default (live Docker) target into `outdir`, as `cdktf synth` does. */
+  function synth(outdir: string, codeDir: string, timeoutSeconds: number): string {
+    const app = Testing.app({ outdir });
+    const stack = new TerraformStack(app, 'gw');
+    new DockerProvider(stack, 'docker', {});
+    const svc = new Service(stack, 'pets');
+    svc.addApi('getPet', {
+      path: '/pets/{id}',
+      parameters: [{ name: 'id', in: 'path', type: 'int' }],
+      backend: new HttpBackend({ origin: 'https://pets.internal', timeout: Duration.seconds(timeoutSeconds) }),
+    });
+    svc.addApi('hello', {
+      path: '=/hello',
+      backend: new ScfBackend({
+        functionName: 'hello',
+        code: FunctionCode.fromDirectory(codeDir, { handler: 'index.main' }),
+      }),
+    });
+    app.synth();
+    return outdir;
+  }
+
+  const apigw = (...args: string[]) =>
+    spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'apigw.js'), ...args], {
+      encoding: 'utf8',
+    });
+
+  it("reads each service's apigw/<service>.json, never the live image's start config (which has no APIs)", () => {
+    const dir = tempDir('apigw-diff-synth-');
+    const code = (name: string, text: string): string => {
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, 'index.js'), text);
+      return join(dir, name);
+    };
+    const v1 = code('v1', 'exports.main = async () => 1;\n');
+    const v2 = code('v2', 'exports.main = async () => 2;\n');
+    const a = synth(join(dir, 'a'), v1, 5);
+    const same = synth(join(dir, 'same'), v1, 5);
+    const b = synth(join(dir, 'b'), v2, 6);
+    // The build context in the assets holds the start config: a service with no APIs.
+    expect(apigw('diff', a, same).status).toBe(0);
+    const r = apigw('diff', a, b);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('backend.timeoutMs: 5000 → 6000');
+    expect(r.stdout).toMatch(/backend\.function\.code: "sha256:[0-9a-f]{12}" → "sha256:[0-9a-f]{12}"/);
+    expect(r.stdout).not.toContain('api-removed');
+    const openapi = apigw('openapi', join(a, 'stacks', 'gw'));
+    expect(openapi.status).toBe(0);
+    const paths = Object.keys((JSON.parse(openapi.stdout) as { paths: Record<string, unknown> }).paths);
+    expect(paths.sort()).toEqual(['/hello', '/pets/{id}']);
   });
 });

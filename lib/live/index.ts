@@ -1,0 +1,3 @@
+export * from './apigw-provider';
+export * from './service-resource';
+export * from './live-service';
