@@ -140,17 +140,24 @@ export class AdminClient {
           });
         },
       );
-      req.on('error', (err: Error) =>
-        reject(
-          new Error(
-            `cannot reach the gateway's admin API at ${this.where}: ${err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs / 1000} s` : err.message}`,
-          ),
-        ),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const message = `cannot reach the gateway's admin API at ${this.where}: ${err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs / 1000} s` : err.message}`;
+        reject(NO_GATEWAY_CODES.has(err.code ?? '') ? new GatewayUnreachable(message) : new Error(message));
+      });
       req.end(payload);
     });
   }
 }
+
+/**
+ * Errors that mean no gateway listens there (refused, no such host or no
+ * route), as opposed to one that is slow or failing: a container deleted
+ * outside Terraform, or a host that is gone.
+ */
+const NO_GATEWAY_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** No gateway answers at the endpoint (see NO_GATEWAY_CODES). */
+export class GatewayUnreachable extends Error {}
 
 /** An admin error body, or a generic one for an unexpected answer. */
 export function adminError(res: AdminResponse<unknown>): AdminError {

@@ -13,6 +13,10 @@ export function error(summary: string, detail?: string, path?: AttrPath): Diagno
   return { severity: 'error', summary, ...(detail !== undefined ? { detail } : {}), ...(path ? { path } : {}) };
 }
 
+export function warning(summary: string, detail?: string): Diagnostic {
+  return { severity: 'warning', summary, ...(detail !== undefined ? { detail } : {}) };
+}
+
 /** `apis["getPet"].backend.http.timeout_ms`, as Terraform writes attribute paths. */
 export function pathText(path: AttrPath): string {
   return path

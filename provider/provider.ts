@@ -6,10 +6,10 @@
  */
 import { resolve } from 'node:path';
 import type { ConfigState } from '../model';
-import { AdminClient, adminError, type AdminResponse } from './admin-client';
+import { AdminClient, GatewayUnreachable, adminError, type AdminResponse } from './admin-client';
 import { bundleUpload, readBundleDir, type Bundle } from './bundle-dir';
 import type { Describe } from './describe';
-import { diagnosticMessage, error, type Diagnostic } from './diagnostics';
+import { diagnosticMessage, error, warning, type Diagnostic } from './diagnostics';
 import { decodeTfValue, encodeTfValue } from './msgpack';
 import {
   applyRequestOf,
@@ -206,7 +206,18 @@ export class ApigwProvider {
     const prior = decode(req.current_state);
     if (!isTfObject(prior)) return { new_state: { msgpack: encodeTfValue(null) }, diagnostics: [] };
     return this.guard(async () => {
-      const state = await this.fetchState();
+      let state: ConfigState;
+      try {
+        state = await this.fetchState();
+      } catch (err) {
+        if (!(err instanceof GatewayUnreachable)) throw err;
+        // Nothing answers (the container was removed outside Terraform, say): the service is gone, so the
+        // plan applies it again once the gateway is back, instead of failing every refresh until `state rm`.
+        return {
+          new_state: { msgpack: encodeTfValue(null) },
+          diagnostics: [diagnosticMessage(warning(`${err.message}; the service will be applied again`))],
+        };
+      }
       const value = stateFromGateway(this.shapes, state, prior, this.settings.token ?? '');
       return {
         new_state: { msgpack: encodeTfValue(value) },

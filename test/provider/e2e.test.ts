@@ -318,4 +318,12 @@ describeWithTerraform('the apigw provider under terraform, against a live gatewa
     expect(r.stdout).toContain('# apigw_service.pets will be created');
     expect(r.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
   });
+
+  it('plans the service again, with a warning, when no gateway answers (a container removed outside Terraform)', async () => {
+    await gw.stop();
+    const r = await terraform(fresh, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...vars()], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('# apigw_service.pets will be created');
+    expect(`${r.stdout}${r.stderr}`).toMatch(/Warning: cannot reach the gateway's admin API at .*ECONNREFUSED/);
+  });
 });
