@@ -8,3 +8,4 @@ export * from './deploy';
 export * from './duration';
 export * from './secret';
 export * from './service';
+export { ErrorSource, type ApiDefaultsOptions, type IpAccessOptions } from './traffic-policies';

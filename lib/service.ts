@@ -24,6 +24,7 @@ import type { DeploymentTarget, GatewayArtifact, GatewayPort, SecretEnv } from '
 import { Messages, propOfField } from './messages';
 import type { Secret } from './secret';
 import { registerHostClaims } from './stack-checks';
+import { apiDefaultsConfig, type ApiDefaultsOptions } from './traffic-policies';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
 export interface CertificateOptions {
@@ -95,6 +96,8 @@ export interface ServiceProps {
   readonly keyPairs?: KeyPairOptions[];
   /** Usage plans. More with {@link Service.addUsagePlan}. @default - none */
   readonly usagePlans?: UsagePlanOptions[];
+  /** IP lists and rate limit of every API that declares none of its own. @default - none */
+  readonly apiDefaults?: ApiDefaultsOptions;
   /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
   readonly connectionsAdminToken?: Secret;
   /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
@@ -242,6 +245,7 @@ export class Service extends Construct {
           ...(u.quota !== undefined ? { quota: u.quota } : {}),
         })),
         ...(p.connectionsAdminToken ? { connectionsAdminToken: p.connectionsAdminToken.ref } : {}),
+        ...(p.apiDefaults ? { apiDefaults: apiDefaultsConfig(p.apiDefaults) } : {}),
       },
       apis: apis.map((a) => a.config),
     };

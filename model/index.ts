@@ -6,3 +6,7 @@ export * from './validate';
 export * from './canonical';
 export * from './admin';
 export * from './bundle-hash';
+export * from './api-policies';
+export * from './body-schema';
+export * from './ip-blocks';
+export * from './linear-regex';

@@ -25,6 +25,8 @@ export interface PoolOptions {
 export interface FunctionFailure {
   readonly message: string;
   readonly stack?: string;
+  /** The thrown error's `code` (a string or an integer), for error-code conversion. */
+  readonly code?: string | number;
 }
 
 /** A function threw or rejected; carries what the function reported (shown to clients only in debug mode). */

@@ -2,7 +2,7 @@
 // Plain CommonJS with only node: built-ins: it is copied next to the bundled gateway.
 //
 // Protocol: the pool posts { id, event, context }; the worker answers
-// { id, ok: true, result } or { id, ok: false, error: { message, stack } }.
+// { id, ok: true, result } or { id, ok: false, error: { message, stack, code? } }.
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync } = require('node:fs');
@@ -80,7 +80,13 @@ function invoke(handler, event, context) {
 }
 
 function describe(err) {
-  if (err instanceof Error) return { message: String(err.message), stack: String(err.stack) };
+  if (err instanceof Error) {
+    const out = { message: String(err.message), stack: String(err.stack) };
+    // An error code the API may convert (`response.errorCodes[].from.functionError`).
+    const code = err.code;
+    if ((typeof code === 'string' && code.length <= 128) || Number.isInteger(code)) out.code = code;
+    return out;
+  }
   let message;
   try {
     message = typeof err === 'string' ? err : JSON.stringify(err);
