@@ -64,12 +64,17 @@ function isJsonMediaType(value: string | undefined): boolean {
 
 /** The refusal for a body, or undefined when the schema accepts it. */
 function check(schema: BodySchema, body: Buffer): GatewayError | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return new GatewayError(Errors.InvalidBody, 'the request body is not UTF-8');
+  }
   let data: unknown;
   try {
-    data = JSON.parse(utf8.decode(body));
-  } catch (err) {
-    const why = err instanceof TypeError ? 'is not UTF-8' : 'is not valid JSON';
-    return new GatewayError(Errors.InvalidBody, `the request body ${why}`);
+    data = JSON.parse(text);
+  } catch {
+    return new GatewayError(Errors.InvalidBody, 'the request body is not valid JSON');
   }
   try {
     if (schema.check(data)) return undefined;
