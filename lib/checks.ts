@@ -232,6 +232,8 @@ function checkAuth(auth: AuthConfig, problems: Problems): void {
   if (typeof v.tokenLocation.name !== 'string' || v.tokenLocation.name.length === 0)
     problems.add(`${at}/tokenLocation/name`, Messages.empty('auth tokenLocation name'));
   const remote = v.remoteJwks;
+  if (remote && (typeof remote.url !== 'string' || !/^https?:\/\//.test(remote.url)))
+    problems.add(`${at}/remoteJwks/url`, Messages.originScheme('auth jwksUrl', String(remote.url), ['https', 'http']));
   if (remote) {
     const ms = (prop: string, key: 'timeoutMs' | 'cooldownMs' | 'cacheMaxAgeMs', min: number, max: number): void =>
       problems.integer(`auth ${prop}`, `${at}/remoteJwks/${key}`, remote[key], { min, max }, Units.milliseconds);

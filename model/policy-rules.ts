@@ -8,6 +8,15 @@ import { bodySchemaProblem, bodySchemaWarnings } from './body-schema';
 import { parseIpBlock } from './ip-blocks';
 import type { ApiConfig, IpAccessConfig, OAuthVerifierConfig } from './schema';
 
+/** Backend kinds as a message names them. */
+export const BACKEND_KIND: Record<ApiConfig['backend']['type'], string> = {
+  http: 'an HTTP backend',
+  scf: 'a function backend',
+  mock: 'a mock backend',
+  websocket: 'a WebSocket backend',
+  websocketFunctions: 'a WebSocket function backend',
+};
+
 type Add = (field: string, message: string) => void;
 type Usable = (...parts: string[]) => boolean;
 
@@ -81,14 +90,14 @@ export function checkErrorCodes(api: ApiConfig, at: string, add: Add, ok: Usable
           `${eat}/from`,
           b.type === 'scf'
             ? 'a function without response integration always answers 200: convert its error codes (functionError) instead'
-            : `a ${b.type} backend has no statuses to convert`,
+            : `${BACKEND_KIND[b.type]} has no statuses to convert`,
         );
         return;
       }
       for (const status of from.statuses) claim(claimed, `status ${status}`, e.code, `${eat}/from`, add);
     } else {
       if (b.type !== 'scf') {
-        add(`${eat}/from`, `only a function backend has error codes to convert, not a ${b.type} backend`);
+        add(`${eat}/from`, `only a function backend has error codes to convert, not ${BACKEND_KIND[b.type]}`);
         return;
       }
       for (const code of from.errorCodes) claim(claimed, `function error code "${code}"`, e.code, `${eat}/from`, add);

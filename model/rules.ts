@@ -7,6 +7,7 @@ import type { AppliedConfig } from './admin';
 import { checkLinearRegex, MAX_REGEX_LENGTH } from './linear-regex';
 import { pathParamNames } from './path-syntax';
 import {
+  BACKEND_KIND,
   bodySchemaSlowParts,
   checkBodySchema,
   checkErrorCodes,
@@ -436,14 +437,6 @@ function checkBackend(
 const FRONTEND_KIND: Record<ApiConfig['frontend']['type'], string> = {
   http: 'an HTTP API',
   websocket: 'a WebSocket API',
-};
-
-const BACKEND_KIND: Record<ApiConfig['backend']['type'], string> = {
-  http: 'an HTTP backend',
-  scf: 'a function backend',
-  mock: 'a mock backend',
-  websocket: 'a WebSocket backend',
-  websocketFunctions: 'a WebSocket function backend',
 };
 
 function checkMappingSources(
