@@ -13,7 +13,7 @@
  * is refused when any list applies (fail closed).
  */
 import type { IncomingMessage } from 'node:http';
-import { isIP, type BlockList } from 'node:net';
+import { SocketAddress, isIP, type BlockList } from 'node:net';
 import { blockListOf, parseIpBlock, type IpAccessConfig, type IpBlock } from '../model';
 import { Errors, GatewayError } from './errors';
 
@@ -33,7 +33,8 @@ export function compileIpAccess(access: IpAccessConfig, trustForwarded: boolean)
   };
   const deny = blocks(access.deny);
   const allow = blocks(access.allow);
-  // A BlockList check of a string costs ~1.3 µs (it builds a SocketAddress); a verdict cache ~0.05 µs.
+  // A BlockList check of a string costs ~1.3 µs, nearly all of it building a SocketAddress (built once here for
+  // both lists); a cached verdict ~0.01 µs.
   const verdicts = new Map<string, boolean>();
   const refused = new GatewayError(Errors.IpDenied);
 
@@ -42,8 +43,8 @@ export function compileIpAccess(access: IpAccessConfig, trustForwarded: boolean)
     if (verdict === undefined) {
       const version = isIP(ip);
       if (version === 0) return false;
-      const family = version === 4 ? 'ipv4' : 'ipv6';
-      verdict = !deny?.check(ip, family) && (allow === undefined || allow.check(ip, family));
+      const address = new SocketAddress({ address: ip, family: version === 4 ? 'ipv4' : 'ipv6' });
+      verdict = !deny?.check(address) && (allow === undefined || allow.check(address));
       if (verdicts.size >= MAX_CACHED_VERDICTS) verdicts.clear();
       verdicts.set(ip, verdict);
     }

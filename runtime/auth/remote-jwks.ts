@@ -13,6 +13,10 @@
  * fetch are refused at once for `min(cooldownMs, 5 s)` instead of each
  * waiting on, and calling, the endpoint again.
  *
+ * A key set outlives config generations (by API name, URL and settings),
+ * like the rate counters: a live apply or reload during an identity provider
+ * outage keeps the keys it had instead of starting with none.
+ *
  * The fetch is bounded beyond jose's own timeout (which covers the response
  * head only): its socket is destroyed when idle for `timeoutMs`, when the
  * whole fetch takes longer than that, or past `MAX_JWKS_BYTES`.
@@ -42,7 +46,23 @@ function isTokenError(err: unknown): boolean {
   );
 }
 
+/** Key sets by API name, URL and settings, shared by config generations; the oldest go past this many. */
+const MAX_KEPT_SETS = 256;
+const keySets = new Map<string, JWTVerifyGetKey>();
+
+/** The API's key set: the one an earlier generation made with the same settings, or a new one. */
 export function createRemoteKeySet(apiName: string, config: RemoteJwksConfig): JWTVerifyGetKey {
+  const key = JSON.stringify([apiName, config.url, config.timeoutMs, config.cooldownMs, config.cacheMaxAgeMs]);
+  let set = keySets.get(key);
+  if (set === undefined) {
+    set = newKeySet(apiName, config);
+    if (keySets.size >= MAX_KEPT_SETS) keySets.delete(keySets.keys().next().value as string);
+    keySets.set(key, set);
+  }
+  return set;
+}
+
+function newKeySet(apiName: string, config: RemoteJwksConfig): JWTVerifyGetKey {
   const url = new URL(config.url);
   const set = createRemoteJWKSet(url, {
     timeoutDuration: config.timeoutMs,

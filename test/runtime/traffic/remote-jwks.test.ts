@@ -254,6 +254,17 @@ describe('OAuth 2.0 with a JWKS URL', () => {
     }
   });
 
+  it('keeps the fetched keys across a reload, so a config change during an outage does not lock everyone out', async () => {
+    const t = await token(k1);
+    jwks.set('/gone', [k1]);
+    await wait(PAST_COOLDOWN_MS);
+    expect((await call('gone', t)).status).toBe(200);
+    jwks.set('/gone', [k1], 'error');
+    expect(await g.gateway.reload()).toBe(true);
+    expect((await call('gone', t)).status).toBe(200);
+    jwks.set('/gone', [k1]);
+  });
+
   it('still refuses a bad token with 401 while the keys are available', async () => {
     await wait(PAST_COOLDOWN_MS);
     jwks.set('/gone', [k1]);
