@@ -243,6 +243,32 @@ describe('OAuth 2.0 with a JWKS URL', () => {
     expect((await request(`${g.base}/__apigw/health`)).statusCode).toBe(200);
   });
 
+  it('fails closed once the identity provider goes down for good and its cached keys age out', async () => {
+    const idp = new JwksServer();
+    await idp.start();
+    idp.set('/jwks.json', [k1]);
+    const config = gatewayConfig([oauthApi('idp', `http://127.0.0.1:${idp.port}/jwks.json`)]);
+    const own = await startGateway(config);
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const t = await token(k1);
+      const ask = async (): Promise<number> => {
+        const res = await request(`${own.base}/idp`, { headers: { authorization: `Bearer ${t}` } });
+        await res.body.text();
+        return res.statusCode;
+      };
+      expect(await ask()).toBe(200);
+      await idp.close();
+      expect(await ask()).toBe(200); // cached keys still fresh
+      await wait(PAST_COOLDOWN_MS);
+      expect(await ask()).toBe(503);
+      expect((await request(`${own.base}/__apigw/health`)).statusCode).toBe(200);
+    } finally {
+      spy.mockRestore();
+      await own.close();
+    }
+  });
+
   it('refuses with 503 when the endpoint refuses connections', async () => {
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
