@@ -321,7 +321,9 @@ const IpBlock = Type.String({ minLength: 2, maxLength: 64 });
 /** Client addresses an API admits: `deny` is checked first; a non-empty `allow` admits only its blocks. */
 export const IpAccess = Type.Object(
   {
+    /** Blocks that may call; when not empty, every other address gets 403. */
     allow: Type.Array(IpBlock, { default: [], maxItems: 1000 }),
+    /** Blocks refused with 403, checked before `allow`. */
     deny: Type.Array(IpBlock, { default: [], maxItems: 1000 }),
   },
   { additionalProperties: false },
@@ -356,7 +358,7 @@ export const Api = Type.Object(
     response: ResponseDoc,
     /** Replaces `service.apiDefaults.ipAccess` for this API. */
     ipAccess: Type.Optional(IpAccess),
-    /** Replaces `service.apiDefaults.rateLimitPerSecond` for this API. */
+    /** Requests per second the API admits from all callers, per gateway instance; replaces `service.apiDefaults.rateLimitPerSecond`. */
     rateLimitPerSecond: Type.Optional(RateLimitPerSecond),
     /** JSON Schema (2020-12) of JSON request bodies, as JSON text; see `body-schema.ts`. */
     bodySchema: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_BODY_SCHEMA_LENGTH })),
@@ -367,7 +369,9 @@ export const Api = Type.Object(
 /** Policies of every API that does not declare its own. */
 export const ApiDefaults = Type.Object(
   {
+    /** IP allow/deny lists of every API without its own `ipAccess`. */
     ipAccess: Type.Optional(IpAccess),
+    /** Requests per second each API without its own limit admits (counted per API). */
     rateLimitPerSecond: Type.Optional(RateLimitPerSecond),
   },
   { additionalProperties: false },
