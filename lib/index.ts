@@ -9,3 +9,4 @@ export * from './duration';
 export * from './secret';
 export * from './service';
 export { ApigwProvider, ApigwServiceResource, type ApigwProviderProps, type ApigwServiceResourceProps } from './live';
+export { ErrorSource, type ApiDefaultsOptions, type IpAccessOptions } from './traffic-policies';

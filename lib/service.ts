@@ -46,6 +46,7 @@ import type { Secret } from './secret';
 import { registerHostClaims } from './stack-checks';
 import { mapBundledSources, startConfigOf } from './live-config';
 import { readCodeBundle, stagedCodeDir, writeServiceFiles, type CodeBundle } from './stack-files';
+import { apiDefaultsConfig, type ApiDefaultsOptions } from './traffic-policies';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
 export interface CertificateOptions {
@@ -117,6 +118,8 @@ export interface ServiceProps {
   readonly keyPairs?: KeyPairOptions[];
   /** Usage plans. More with {@link Service.addUsagePlan}. @default - none */
   readonly usagePlans?: UsagePlanOptions[];
+  /** IP lists and rate limit of every API that declares none of its own. @default - none */
+  readonly apiDefaults?: ApiDefaultsOptions;
   /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
   readonly connectionsAdminToken?: Secret;
   /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
@@ -280,6 +283,7 @@ export class Service extends Construct {
           ...(u.quota !== undefined ? { quota: u.quota } : {}),
         })),
         ...(p.connectionsAdminToken ? { connectionsAdminToken: p.connectionsAdminToken.ref } : {}),
+        ...(p.apiDefaults ? { apiDefaults: apiDefaultsConfig(p.apiDefaults) } : {}),
       },
       apis: apis.map((a) => a.config),
     };
