@@ -78,6 +78,11 @@ export interface KeyPairAuthOptions {
   readonly requireSignedRequestTarget?: boolean;
 }
 
+/**
+ * How an API authenticates its callers (the document's "authentication type"):
+ * none, key pairs (HMAC signatures, bound to APIs by usage plans), or OAuth 2.0
+ * (JWT access tokens).
+ */
 export class Auth {
   /** No authentication. */
   static none(): Auth {
@@ -129,5 +134,8 @@ export class Auth {
     return new Auth({ type: 'oauth2Endpoint' });
   }
 
-  private constructor(readonly config: AuthConfig) {}
+  private constructor(
+    /** The auth section of the API's config. */
+    readonly config: AuthConfig,
+  ) {}
 }

@@ -64,5 +64,8 @@ export class ErrorSource {
     return new ErrorSource({ type: 'functionError', errorCodes: errorCodes.map(String) });
   }
 
-  private constructor(readonly config: ErrorCodeSource) {}
+  private constructor(
+    /** The `from` of the error code's config. */
+    readonly config: ErrorCodeSource,
+  ) {}
 }
