@@ -194,9 +194,13 @@ function authentication(config: GatewayConfig): string {
         ? `the \`${v.tokenLocation.name}\` header${v.tokenLocation.scheme ? ` as \`${v.tokenLocation.scheme} <token>\`` : ''}`
         : `the \`${v.tokenLocation.name}\` ${v.tokenLocation.from === 'query' ? 'query parameter' : 'cookie'}`;
     const path = samplePath(oauthApi);
+    const header = v.tokenLocation.name.replace(
+      /(^|-)([a-z])/g,
+      (_m, dash: string, c: string) => dash + c.toUpperCase(),
+    );
     const curl =
       v.tokenLocation.from === 'header'
-        ? `curl -H '${v.tokenLocation.name}: ${v.tokenLocation.scheme ? `${v.tokenLocation.scheme} ` : ''}'"$TOKEN" http://localhost${path}`
+        ? `curl -H '${header}: ${v.tokenLocation.scheme ? `${v.tokenLocation.scheme} ` : ''}'"$TOKEN" http://localhost${path}`
         : v.tokenLocation.from === 'query'
           ? `curl "http://localhost${path}?${v.tokenLocation.name}=$TOKEN"`
           : `curl --cookie "${v.tokenLocation.name}=$TOKEN" http://localhost${path}`;

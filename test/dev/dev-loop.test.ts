@@ -114,8 +114,8 @@ describe('apigw dev', () => {
 
     // The WebSocket opened before the change is still open and relays.
     socket.send('still here');
-    const [echoed] = (await new Promise((r) => socket.once('message', (...a) => r(a)))) as [Buffer];
-    expect(echoed.toString()).toBe('still here');
+    const echoed = await new Promise<string>((r) => socket.once('message', (data) => r(String(data))));
+    expect(echoed).toBe('still here');
     expect(closes).toEqual([]);
 
     // A broken save: printed with its construct path; the last good config keeps serving.
@@ -140,7 +140,7 @@ describe('apigw dev', () => {
 
   it('names a missing secret, serves nothing until it is set, then applies once it is', async () => {
     const dir = createProject(apis(''));
-    const env = { ...process.env, ECHO_ORIGIN: echoOrigin };
+    const env: NodeJS.ProcessEnv = { ...process.env, ECHO_ORIGIN: echoOrigin };
     delete env.PARTNER_KEY;
     const dev = startDev(dir, env, '.dev-out');
     const [, url] = await dev.waitFor(/^pets {2}(http:\/\/127\.0\.0\.1:\d+)/m);
