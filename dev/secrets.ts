@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { AppliedConfig } from '../model';
+import type { AppliedConfig, GatewayConfig } from '../model';
 
 /** The local secrets file, in the project folder (never commit it). */
 export const DEV_ENV_FILE = '.apigw-dev.env';
@@ -22,7 +22,7 @@ export interface SecretNeed {
 }
 
 /** Every `{ "env": NAME }` reference in `config`, in document order. */
-export function secretNeeds(config: AppliedConfig): SecretNeed[] {
+export function secretNeeds(config: AppliedConfig | GatewayConfig): SecretNeed[] {
   const out: SecretNeed[] = [];
   const walk = (v: unknown, field: string): void => {
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${field}/${i}`));
