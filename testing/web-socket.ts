@@ -32,23 +32,29 @@ export class TestWebSocket {
   /** Resolves when the connection has closed (by either side). */
   readonly closed: Promise<CloseInfo>;
 
-  /** @internal Opened by {@link TestGateway.webSocket}. */
-  constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
+  private readonly socket: WebSocket;
+
+  /**
+   * @internal Opened by {@link TestGateway.webSocket}; typed `unknown` so that the declarations of this
+   * package do not need the `ws` library's types.
+   */
+  constructor(socket: unknown) {
+    this.socket = socket as WebSocket;
+    this.socket.on('message', (data: Buffer, isBinary: boolean) => {
       const message = isBinary ? data : data.toString('utf8');
       const waiter = this.waiters.shift();
       if (waiter) waiter(message);
       else this.queue.push(message);
     });
     this.closed = new Promise((resolve) => {
-      socket.once('close', (code: number, reason: Buffer) => {
+      this.socket.once('close', (code: number, reason: Buffer) => {
         this.closeInfo = { code, reason: reason.toString('utf8') };
         for (const w of this.waiters.splice(0)) w(new Error(`the WebSocket closed (${code}) before a message came`));
         resolve(this.closeInfo);
       });
     });
     // Errors surface as a close (1006); never as an unhandled event.
-    socket.on('error', () => undefined);
+    this.socket.on('error', () => undefined);
   }
 
   /** The subprotocol the backend chose (`''` for none). */
