@@ -69,8 +69,10 @@ export class Synthesizer {
 
   async run(): Promise<SynthResult> {
     const started = Date.now();
-    // A stack or service removed from the app must not linger from the previous synth.
-    rmSync(this.outdir, { recursive: true, force: true });
+    // A stack or service removed from the app must not linger from the previous synth. Only what cdktf
+    // writes is removed: the folder itself may have been given with --outdir.
+    rmSync(join(this.outdir, 'stacks'), { recursive: true, force: true });
+    rmSync(join(this.outdir, 'manifest.json'), { force: true });
     mkdirSync(this.outdir, { recursive: true });
     const { code, output } = await this.spawnApp();
     const ms = Date.now() - started;

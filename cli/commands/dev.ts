@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { DevLoop } from '../../dev/dev-loop';
 import { readCdktfProject } from '../../dev/synth';
 import { watchSources } from '../../dev/watch';
@@ -79,6 +79,12 @@ export const devCommand: Command = {
       return 2;
     }
     const given = v.outdir as string | undefined;
+    if (given) {
+      const out = resolve(given);
+      // Synth rewrites the folder's stacks: never the project's own sources or its cdktf.out.
+      if (out === projectDir || projectDir.startsWith(out + sep) || out === join(projectDir, 'cdktf.out'))
+        return usageError('dev', `--outdir must be a folder of its own, not ${out}`, USAGE).exit;
+    }
     const outdir = given ? resolve(given) : mkdtempSync(join(tmpdir(), 'apigw-dev-'));
     const print = (line: string): void => void process.stdout.write(`${line}\n`);
     const loop = new DevLoop({

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { signRequest } from '../../runtime/auth/sign';
-import { apigwBin, isListening, repoRoot, start, type Started } from '../helpers/processes';
+import { apigwBin, isListening, repoRoot, run, start, type Started } from '../helpers/processes';
 import { tempDir } from '../helpers/temp';
 
 /** A cdktf app: main.js declares the service, apis.js (the file the tests edit) its APIs. */
@@ -180,4 +180,20 @@ describe('apigw dev', () => {
     expect((await get(`${url}/status`)).status).toBe(200);
     expect((await stopDev(dev)).code).toBe(0);
   }, 60_000);
+
+  it('refuses an output folder that would hold the project, a bad port, and a folder without cdktf.json', async () => {
+    const dir = createProject(apis(''));
+    const inProject = await run(process.execPath, [apigwBin, 'dev', '--outdir', '.'], { cwd: dir });
+    expect(inProject.code).toBe(2);
+    expect(inProject.stderr).toContain(`apigw dev: --outdir must be a folder of its own, not ${dir}`);
+    const cdktfOut = await run(process.execPath, [apigwBin, 'dev', '--outdir', 'cdktf.out'], { cwd: dir });
+    expect(cdktfOut.stderr).toContain('--outdir must be a folder of its own');
+    const port = await run(process.execPath, [apigwBin, 'dev', '--port', 'pets=99999'], { cwd: dir });
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port takes [SERVICE=]PORT (0 to 65535), got "pets=99999"');
+    const empty = tempDir();
+    const none = await run(process.execPath, [apigwBin, 'dev'], { cwd: empty });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`${empty}/cdktf.json not found: run apigw dev in a cdktf project`);
+  });
 });
