@@ -38,12 +38,13 @@ export function stopWithNpm(
   onGone: (parent: number) => void = stopSelf,
 ): (() => void) | undefined {
   if (env.npm_lifecycle_event === undefined) return undefined;
-  const startPpid = process.ppid;
+  const startPpid = currentPpid();
   const watched = [startPpid];
   const parent = processInfo(startPpid);
   if (parent && SHELLS.has(basename(parent.args[0] ?? ''))) watched.push(parent.ppid);
   const timer = setInterval(() => {
-    const gone = process.ppid !== startPpid ? startPpid : watched.find((pid) => !alive(pid));
+    // Reparenting is the sure sign (a PID can be reused); liveness covers npm above the shell.
+    const gone = currentPpid() !== startPpid ? startPpid : watched.find((pid) => !alive(pid));
     if (gone === undefined) return;
     clearInterval(timer);
     onGone(gone);
@@ -61,6 +62,15 @@ function stopSelf(parent: number): void {
       `to reload, send SIGHUP to the gateway itself: kill -HUP ${process.pid}`,
   });
   process.kill(process.pid, 'SIGTERM');
+}
+
+/**
+ * The parent's PID now. `process.ppid` is read once at startup (Node 20 and
+ * 24), so it never shows the reparenting that follows the parent's exit;
+ * /proc is read where it is cheap (elsewhere liveness alone is checked).
+ */
+function currentPpid(): number {
+  return (process.platform === 'linux' && processInfo(process.pid)?.ppid) || process.ppid;
 }
 
 function alive(pid: number): boolean {

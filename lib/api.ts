@@ -10,6 +10,7 @@ import { PROBE_TIMEOUT_MS, probeHandler, type ProbeResult } from './backends/han
 import { checkApi, Problems, type PropProblem } from './checks';
 import { Cors } from './cors';
 import { Messages } from './messages';
+import { ipAccessConfig, type ErrorSource, type IpAccessOptions } from './traffic-policies';
 
 /** An input parameter of an API. */
 export interface ParameterOptions {
@@ -37,8 +38,26 @@ export interface ResponseOptions {
   readonly successSample?: string;
   /** A failed response body. @default - none */
   readonly failureSample?: string;
-  /** Error codes the API returns. @default - none */
-  readonly errorCodes?: { readonly code: string; readonly message: string; readonly description?: string }[];
+  /** Error codes the API returns (in the OpenAPI document); with `from`, backend answers converted to them. @default - none */
+  readonly errorCodes?: ErrorCodeOptions[];
+}
+
+/** An error code of an API. */
+export interface ErrorCodeOptions {
+  /** The code, as the client reads it in `code`. */
+  readonly code: string;
+  /** The message the client reads. */
+  readonly message: string;
+  /** What it means, for documentation. @default - none */
+  readonly description?: string;
+  /** HTTP status the client gets with it (400 to 599); needed with `from`. @default - not documented */
+  readonly status?: number;
+  /**
+   * Backend answers the gateway replaces with `{ "code", "message", "requestId" }` and `status`:
+   * `ErrorSource.backendStatus(404)` or `ErrorSource.functionError('PetNotFound')`.
+   * @default - documentation only
+   */
+  readonly from?: ErrorSource;
 }
 
 /** Options of {@link Service.addApi}. */
@@ -73,6 +92,21 @@ export interface ApiOptions {
   readonly backend: Backend;
   /** Response documentation. @default - none */
   readonly response?: ResponseOptions;
+  /** IP allow/deny lists; replaces the service's `apiDefaults.ipAccess`. @default - the service's default */
+  readonly ipAccess?: IpAccessOptions;
+  /**
+   * Requests per second the API admits from all callers together, per gateway instance (`429 ApiRateLimited`
+   * with `Retry-After` beyond it); separate from usage plans. Replaces the service's default.
+   * @default - the service's `apiDefaults.rateLimitPerSecond`, else unlimited
+   */
+  readonly rateLimitPerSecond?: number;
+  /**
+   * JSON Schema (2020-12) of the request body, as an object or JSON text: requests must carry a JSON body
+   * (`application/json`) it accepts, or get `400 InvalidBody` (or `415`) before the backend is called.
+   * Such an API reads its bodies whole (up to `limits.maxBodyBytes`) instead of streaming them.
+   * @default - bodies are not checked
+   */
+  readonly bodySchema?: Record<string, unknown> | boolean | string;
 }
 
 /** Props of {@link Api}. */
@@ -158,8 +192,13 @@ export class Api extends Construct {
           code: e.code,
           message: e.message,
           ...(e.description !== undefined ? { description: e.description } : {}),
+          ...(e.status !== undefined ? { status: e.status } : {}),
+          ...(e.from !== undefined ? { from: e.from.config } : {}),
         })),
       },
+      ...(p.ipAccess ? { ipAccess: ipAccessConfig(p.ipAccess) } : {}),
+      ...(p.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: p.rateLimitPerSecond } : {}),
+      ...(p.bodySchema !== undefined ? { bodySchema: bodySchemaText(p.bodySchema, problems) } : {}),
     };
     checkApi(config, 'error' in resolved ? resolved.error : undefined, problems);
     for (const problem of binding.problems ?? []) problems.add(problem.field, problem.message);
@@ -196,6 +235,17 @@ export class Api extends Construct {
     }
     this.handlers = { errors, warnings };
     return this.handlers;
+  }
+}
+
+/** The schema as the config holds it: JSON text. */
+function bodySchemaText(schema: Record<string, unknown> | boolean | string, problems: Problems): string {
+  if (typeof schema === 'string') return schema;
+  try {
+    return JSON.stringify(schema);
+  } catch (err) {
+    problems.add('/bodySchema', Messages.notJson('bodySchema', (err as Error).message));
+    return '{}';
   }
 }
 
@@ -250,7 +300,18 @@ function describeProbe(h: HandlerCheck, result: ProbeResult): { message: string;
 }
 
 /** The order props are written in: name, path and method, parameters, auth, CORS, backend, response. */
-const PROP_ORDER = ['/name', '/frontend', '/parameters', '/auth', '/cors', '/backend', '/response'];
+const PROP_ORDER = [
+  '/name',
+  '/frontend',
+  '/parameters',
+  '/auth',
+  '/cors',
+  '/ipAccess',
+  '/rateLimitPerSecond',
+  '/bodySchema',
+  '/backend',
+  '/response',
+];
 
 function byProp<T extends PropProblem>(list: readonly T[]): T[] {
   const rank = (p: PropProblem): number => {

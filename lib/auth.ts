@@ -1,12 +1,30 @@
 /** How an API authenticates its callers. */
 import type { AuthConfig, JwtAlgorithm } from '../model';
+import type { Duration } from './duration';
 
 /** Options of {@link Auth.oauth2}: how the gateway verifies access tokens (JWTs). */
 export interface OAuth2Options {
-  /** Public key (SPKI PEM) that signs tokens. Mutually exclusive with `jwks`. */
+  /** Public key (SPKI PEM) that signs tokens. Mutually exclusive with `jwks` and `jwksUrl`. */
   readonly publicKeyPem?: string;
-  /** A JWKS document (`{"keys":[...]}`) as JSON text. Mutually exclusive with `publicKeyPem`. */
+  /** A JWKS document (`{"keys":[...]}`) as JSON text. Mutually exclusive with `publicKeyPem` and `jwksUrl`. */
   readonly jwks?: string;
+  /**
+   * The identity provider's JWKS URL (`https://login.example.com/.well-known/jwks.json`): keys are fetched
+   * and cached, and fetched again when a token names an unknown `kid`, so rotating keys needs no redeploy.
+   * When they cannot be fetched, requests get `503 AuthUnavailable`. Mutually exclusive with `publicKeyPem`
+   * and `jwks`.
+   */
+  readonly jwksUrl?: string;
+  /** With `jwksUrl`: a fetch not finished within this fails (100 ms to 1 minute). @default Duration.seconds(5) */
+  readonly jwksTimeout?: Duration;
+  /**
+   * With `jwksUrl`: shortest time between fetches for unknown `kid`s (1 second to 1 hour), which bounds what
+   * tokens with made-up `kid`s can make the gateway fetch.
+   * @default Duration.seconds(30)
+   */
+  readonly jwksCooldown?: Duration;
+  /** With `jwksUrl`: keys older than this are fetched again before use (1 second to 1 day). @default Duration.minutes(10) */
+  readonly jwksCacheMaxAge?: Duration;
   /** Accepted signature algorithms. @default ['RS256'] */
   readonly algorithms?: JwtAlgorithm[];
   /** Required `iss` claim. @default - not checked */
@@ -60,6 +78,11 @@ export interface KeyPairAuthOptions {
   readonly requireSignedRequestTarget?: boolean;
 }
 
+/**
+ * How an API authenticates its callers (the document's "authentication type"):
+ * none, key pairs (HMAC signatures, bound to APIs by usage plans), or OAuth 2.0
+ * (JWT access tokens).
+ */
 export class Auth {
   /** No authentication. */
   static none(): Auth {
@@ -85,6 +108,16 @@ export class Auth {
       verifier: {
         ...(options.publicKeyPem !== undefined ? { publicKeyPem: options.publicKeyPem } : {}),
         ...(options.jwks !== undefined ? { jwks: options.jwks } : {}),
+        ...(options.jwksUrl !== undefined
+          ? {
+              remoteJwks: {
+                url: options.jwksUrl,
+                timeoutMs: options.jwksTimeout?.toMilliseconds() ?? 5_000,
+                cooldownMs: options.jwksCooldown?.toMilliseconds() ?? 30_000,
+                cacheMaxAgeMs: options.jwksCacheMaxAge?.toMilliseconds() ?? 600_000,
+              },
+            }
+          : {}),
         algorithms: options.algorithms ?? ['RS256'],
         ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
         ...(options.audience !== undefined ? { audience: options.audience } : {}),
@@ -101,5 +134,8 @@ export class Auth {
     return new Auth({ type: 'oauth2Endpoint' });
   }
 
-  private constructor(readonly config: AuthConfig) {}
+  private constructor(
+    /** The auth section of the API's config. */
+    readonly config: AuthConfig,
+  ) {}
 }

@@ -23,11 +23,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { canonicalJson, type GatewayConfig } from '../model';
 import type { FunctionBundle } from './backends/backend';
 import { dockerfilePath, runtimeBundleDir } from './package-files';
 
+/** A staged build context: the folder the gateway image is built from (and `npm start` serves). */
 export interface BuildContext {
   /** Absolute path of the staged folder. */
   readonly dir: string;
@@ -38,6 +39,8 @@ export interface BuildContext {
 }
 
 const DOCKERIGNORE = '**/node_modules/.cache\n**/.git\n';
+
+const SHARED_ROOT = join(tmpdir(), 'cdktf-apigw-contexts');
 
 /** Files of the context as (relative path → absolute source | content). */
 function plan(
@@ -64,11 +67,15 @@ function plan(
   return files;
 }
 
-/** Stages the context under `root` (default: the OS temp folder) and returns it; reuses an identical one. */
+/**
+ * Stages the context under `root` and returns it; reuses an identical one. Other contexts under `root`
+ * (earlier synths of the same service) are removed, so a root holds only the latest. Without `root`, a
+ * shared folder in the OS temp folder is used and nothing is removed.
+ */
 export function stageBuildContext(
   config: GatewayConfig,
   bundles: readonly FunctionBundle[],
-  root = join(tmpdir(), 'cdktf-apigw-contexts'),
+  root = SHARED_ROOT,
 ): BuildContext {
   const files = plan(config, bundles);
   const hash = createHash('sha256');
@@ -92,6 +99,12 @@ export function stageBuildContext(
       renameSync(tmp, dir);
     } catch {
       rmSync(tmp, { recursive: true, force: true }); // another synth won the race with identical content
+    }
+  }
+  if (root !== SHARED_ROOT) {
+    for (const entry of readdirSync(root)) {
+      if (entry !== basename(dir) && !entry.includes('.tmp-'))
+        rmSync(join(root, entry), { recursive: true, force: true });
     }
   }
   return { dir, hash: digest, configJson: (contents.get('config/gateway.json') as Buffer).toString() };

@@ -179,9 +179,33 @@ export function checkApi(config: ApiConfig, pathError: string | undefined, probl
   }
   checkAuth(config.auth, problems);
   config.response.errorCodes.forEach((e, j) => {
+    const at = `/response/errorCodes/${j}`;
     if (typeof e.code !== 'string' || e.code.length === 0)
-      problems.add(`/response/errorCodes/${j}/code`, Messages.empty(`response errorCodes[${j}] code`));
+      problems.add(`${at}/code`, Messages.empty(`response errorCodes[${j}] code`));
+    const label = `response errorCodes "${e.code}"`;
+    if (e.status !== undefined) problems.integer(`${label} status`, `${at}/status`, e.status, HTTP_ERROR_STATUS);
+    if (e.from?.type === 'backendStatus') {
+      if (e.from.statuses.length === 0)
+        problems.add(`${at}/from/statuses`, Messages.noneGiven(`${label} from`, 'status', 'for example 404'));
+      e.from.statuses.forEach((st, k) =>
+        problems.integer(`${label} from`, `${at}/from/statuses/${k}`, st, HTTP_ERROR_STATUS),
+      );
+    }
+    if (e.from?.type === 'functionError' && e.from.errorCodes.length === 0)
+      problems.add(
+        `${at}/from/errorCodes`,
+        Messages.noneGiven(`${label} from`, 'error code', "for example 'PetNotFound'"),
+      );
   });
+  if (config.rateLimitPerSecond !== undefined)
+    checkRate('rateLimitPerSecond', '/rateLimitPerSecond', config.rateLimitPerSecond, problems);
+}
+
+/** Statuses an error code may answer with. */
+const HTTP_ERROR_STATUS = { min: 400, max: 599 } as const;
+
+function checkRate(prop: string, field: string, value: number, problems: Problems): void {
+  problems.integer(prop, field, value, { min: 1, max: 1_000_000 }, Units.requestsPerSecond);
 }
 
 function checkAuth(auth: AuthConfig, problems: Problems): void {
@@ -207,6 +231,16 @@ function checkAuth(auth: AuthConfig, problems: Problems): void {
   ]);
   if (typeof v.tokenLocation.name !== 'string' || v.tokenLocation.name.length === 0)
     problems.add(`${at}/tokenLocation/name`, Messages.empty('auth tokenLocation name'));
+  const remote = v.remoteJwks;
+  if (remote && (typeof remote.url !== 'string' || !/^https?:\/\//.test(remote.url)))
+    problems.add(`${at}/remoteJwks/url`, Messages.originScheme('auth jwksUrl', String(remote.url), ['https', 'http']));
+  if (remote) {
+    const ms = (prop: string, key: 'timeoutMs' | 'cooldownMs' | 'cacheMaxAgeMs', min: number, max: number): void =>
+      problems.integer(`auth ${prop}`, `${at}/remoteJwks/${key}`, remote[key], { min, max }, Units.milliseconds);
+    ms('jwksTimeout', 'timeoutMs', 100, 60_000);
+    ms('jwksCooldown', 'cooldownMs', 1_000, 3_600_000);
+    ms('jwksCacheMaxAge', 'cacheMaxAgeMs', 1_000, 86_400_000);
+  }
 }
 
 /** Props of a service (listeners, limits, key pairs, usage plans) in the user's words. */
@@ -235,6 +269,9 @@ export function checkService(service: ServiceConfig, problems: Problems): void {
   problems.path('healthPath', '/service/healthPath', service.healthPath);
   if (service.metricsPath !== undefined) problems.path('metricsPath', '/service/metricsPath', service.metricsPath);
   checkLimits(service.limits, problems);
+  const defaultRate = service.apiDefaults?.rateLimitPerSecond;
+  if (defaultRate !== undefined)
+    checkRate('apiDefaults rateLimitPerSecond', '/service/apiDefaults/rateLimitPerSecond', defaultRate, problems);
   service.keyPairs.forEach((k, i) =>
     problems.text(`keyPairs[${i}] secretId`, `/service/keyPairs/${i}/secretId`, k.secretId, 128),
   );

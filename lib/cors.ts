@@ -30,6 +30,11 @@ export interface CorsOptions {
   readonly maxAgeSeconds?: number;
 }
 
+/**
+ * Cross-origin resource sharing for an API: the gateway answers preflights and
+ * adds the `Access-Control-*` headers to every answer of the API (its own
+ * errors too). `true` on an API's `cors` is {@link Cors.ALL_ORIGINS}.
+ */
 export class Cors {
   /** `Access-Control-Allow-Origin: *`: the document's CORS switch. */
   static readonly ALL_ORIGINS: Cors = Cors.custom({ allowOrigins: ['*'] });
@@ -48,5 +53,8 @@ export class Cors {
     });
   }
 
-  private constructor(readonly config: CorsConfig) {}
+  private constructor(
+    /** The CORS section of the API's config. */
+    readonly config: CorsConfig,
+  ) {}
 }

@@ -15,6 +15,10 @@ function checkedEnvName(factory: string, name: string): string {
   return name;
 }
 
+/**
+ * A reference to a secret value (a key-pair secret, a TLS certificate or key, a
+ * token): the config holds where the gateway reads it, never the value.
+ */
 export class Secret {
   /**
    * A sensitive Terraform variable. The container receives its value in the

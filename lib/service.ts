@@ -6,7 +6,8 @@
  * that applies the rest live.
  */
 import { createHash } from 'node:crypto';
-import { Aspects, TerraformAsset, AssetType, TerraformStack, type IAspect } from 'cdktf';
+import { join } from 'node:path';
+import { App, Aspects, TerraformAsset, AssetType, TerraformStack, type IAspect } from 'cdktf';
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
 import type { ISynthesisSession } from 'cdktf/lib/synthesize/types';
 import { Construct, type IConstruct } from 'constructs';
@@ -46,6 +47,7 @@ import type { Secret } from './secret';
 import { registerHostClaims } from './stack-checks';
 import { mapBundledSources, startConfigOf } from './live-config';
 import { readCodeBundle, stagedCodeDir, writeServiceFiles, type CodeBundle } from './stack-files';
+import { apiDefaultsConfig, type ApiDefaultsOptions } from './traffic-policies';
 
 /** A TLS certificate the HTTPS listener serves, chosen by server name (SNI). */
 export interface CertificateOptions {
@@ -91,6 +93,47 @@ export interface UsagePlanOptions {
   readonly quota?: number;
 }
 
+/**
+ * Request limits and timeouts of a service (README "Security", "Limited").
+ * Every field is optional; the defaults are those of the gateway config's
+ * `limits` (`DEFAULT_LIMITS` in the model).
+ */
+export interface LimitsOptions {
+  /** Largest request body, in bytes; 413 `PayloadTooLarge` beyond it. @default 10485760 (10 MiB) */
+  readonly maxBodyBytes?: number;
+  /** Largest request head (request line and headers), in bytes, 1 KiB to 1 MiB; 431 beyond it. @default 16384 (16 KiB) */
+  readonly maxHeaderBytes?: number;
+  /** Longest request target (path and query), in characters, 16 to 65,536; 414 beyond it. @default 2048 */
+  readonly maxPathLength?: number;
+  /** Time a client has to send the request headers, in milliseconds (at least 100); 408 after it. @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included, in milliseconds; 0 turns it off. @default 120000 */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, in milliseconds (at least 100). @default 5000 */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * Trust client-supplied `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers: only behind a proxy you run.
+   * @default false
+   */
+  readonly trustForwardedHeaders?: boolean;
+  /** How long a stopping gateway lets requests in flight finish, in milliseconds. @default 10000 */
+  readonly shutdownGraceMs?: number;
+  /** Request header names with `_`: dropped before any backend (`drop`), or refused with 400 (`reject`). @default 'drop' */
+  readonly headersWithUnderscores?: 'drop' | 'reject';
+  /** Open client connections, HTTP and HTTPS together (at least 1). @default 10000 */
+  readonly maxConnections?: number;
+  /** Time a client has to finish the TLS handshake, in milliseconds (at least 100). @default 10000 */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** `%2F`, `%5C` or `\` in a path: 400 (`reject`) or 307 to the unescaped path (`redirect`). @default 'reject' */
+  readonly escapedSlashes?: 'reject' | 'redirect';
+}
+
+/** The props and the config's limits name the same fields with the same types: a new limit cannot be missed here. */
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const limitsMatchConfig: SameKeys<Required<LimitsOptions>, LimitsConfig> &
+  (LimitsOptions extends Partial<LimitsConfig> ? true : false) = true;
+void limitsMatchConfig;
+
 /** Props of {@link Service}. */
 export interface ServiceProps {
   /** Service name (also the default container name). @default - the construct id */
@@ -99,8 +142,19 @@ export interface ServiceProps {
   readonly description?: string;
   /** HTTP port inside the container; `false` for HTTPS only. @default 8080 */
   readonly httpPort?: number | false;
-  /** Redirect HTTP to HTTPS (needs `https`). @default false */
+  /**
+   * Redirect HTTP to HTTPS (needs `https`). The `Location` names the HTTPS port clients reach: the one the
+   * deployment target publishes (for example `DockerContainerTarget`'s `publishPorts.https`).
+   * @default false
+   */
   readonly redirectHttpToHttps?: boolean;
+  /**
+   * Address the listeners bind inside the container. The default serves whatever the container's network
+   * lets in; `127.0.0.1` makes the gateway reachable only from the container itself (or the host, with
+   * `hostNetwork`).
+   * @default '0.0.0.0'
+   */
+  readonly listenerHost?: string;
   /** The HTTPS listener. @default - no HTTPS */
   readonly https?: HttpsOptions;
   /** Stage name. @default 'release' */
@@ -109,14 +163,22 @@ export interface ServiceProps {
   readonly stageVariables?: Record<string, string>;
   /** Path the gateway answers health checks on. @default '/__apigw/health' */
   readonly healthPath?: string;
-  /** Path of Prometheus metrics. @default - metrics are not served */
+  /** Path of Prometheus metrics. @default - metrics are not served (or `/metrics` on `metricsListener`) */
   readonly metricsPath?: string;
-  /** Request limits and timeouts. @default DEFAULT_LIMITS */
-  readonly limits?: Partial<LimitsConfig>;
+  /**
+   * Serve metrics on a listener of their own, never on the public ones. No target publishes it: scrape it
+   * from the container's network (a Docker network in `networks`, a pod's port in Kubernetes).
+   * @default - metrics on the public listeners at `metricsPath`, when set
+   */
+  readonly metricsListener?: { readonly port: number; readonly host?: string };
+  /** Request limits and timeouts; each field has its own default. @default - the defaults of {@link LimitsOptions} */
+  readonly limits?: LimitsOptions;
   /** Key pairs. More with {@link Service.addKeyPair}. @default - none */
   readonly keyPairs?: KeyPairOptions[];
   /** Usage plans. More with {@link Service.addUsagePlan}. @default - none */
   readonly usagePlans?: UsagePlanOptions[];
+  /** IP lists and rate limit of every API that declares none of its own. @default - none */
+  readonly apiDefaults?: ApiDefaultsOptions;
   /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
   readonly connectionsAdminToken?: Secret;
   /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
@@ -231,8 +293,17 @@ export class Service extends Construct {
 
   /** The staged build context (config, runtime, functions); available once the service is valid. */
   buildContext(): BuildContext {
-    this.staged ??= stageBuildContext(this.compute().config, this.compute().bundles);
+    this.staged ??= stageBuildContext(this.compute().config, this.compute().bundles, this.stagingRoot('full'));
     return this.staged;
+  }
+
+  /**
+   * Where this service's build contexts are staged before cdktf copies them into the stack's assets: inside
+   * the app's outdir (not the system temp folder), one folder per service and kind, holding only the latest.
+   */
+  private stagingRoot(kind: 'full' | 'start'): string {
+    const stack = TerraformStack.of(this);
+    return join(App.of(this).outdir, '.apigw-contexts', stack.node.id, this.node.addr, kind);
   }
 
   private compute(): Computed {
@@ -241,6 +312,11 @@ export class Service extends Construct {
     const apiConstructs = this.apis;
     const apis = apiConstructs.map((a) => a.toConfig());
     const limits: LimitsConfig = { ...DEFAULT_LIMITS, ...p.limits };
+    const listenerHost = p.listenerHost ?? '0.0.0.0';
+    const httpsPort = p.https?.port ?? 8443;
+    // Redirects name the HTTPS port clients reach, which the target may publish under another number.
+    const publishedHttps = p.https && p.redirectHttpToHttps ? this.target.publishedPort('https', httpsPort) : undefined;
+    const redirectPort = publishedHttps !== undefined && publishedHttps !== httpsPort ? publishedHttps : undefined;
     const config: GatewayConfig = {
       version: 1,
       service: {
@@ -251,12 +327,19 @@ export class Service extends Construct {
         listeners: {
           ...(p.httpPort === false
             ? {}
-            : { http: { port: p.httpPort ?? 8080, host: '0.0.0.0', redirectToHttps: p.redirectHttpToHttps ?? false } }),
+            : {
+                http: {
+                  port: p.httpPort ?? 8080,
+                  host: listenerHost,
+                  redirectToHttps: p.redirectHttpToHttps ?? false,
+                  ...(redirectPort !== undefined ? { redirectPort } : {}),
+                },
+              }),
           ...(p.https
             ? {
                 https: {
-                  port: p.https.port ?? 8443,
-                  host: '0.0.0.0',
+                  port: httpsPort,
+                  host: listenerHost,
                   certificates: p.https.certificates.map((c) => ({
                     domains: c.domains,
                     cert: c.cert.ref,
@@ -266,6 +349,9 @@ export class Service extends Construct {
                   minVersion: p.https.minVersion ?? 'TLSv1.2',
                 },
               }
+            : {}),
+          ...(p.metricsListener
+            ? { metrics: { port: p.metricsListener.port, host: p.metricsListener.host ?? listenerHost } }
             : {}),
         },
         healthPath: p.healthPath ?? '/__apigw/health',
@@ -280,6 +366,7 @@ export class Service extends Construct {
           ...(u.quota !== undefined ? { quota: u.quota } : {}),
         })),
         ...(p.connectionsAdminToken ? { connectionsAdminToken: p.connectionsAdminToken.ref } : {}),
+        ...(p.apiDefaults ? { apiDefaults: apiDefaultsConfig(p.apiDefaults) } : {}),
       },
       apis: apis.map((a) => a.config),
     };
@@ -458,7 +545,8 @@ export class Service extends Construct {
       appliedSecrets,
       startSecretEnv,
       startConfig: (admin) => startConfigOf(config, admin),
-      startImage: (scope, startConfig) => this.imageContext(scope, stageBuildContext(startConfig, []), 'BuildContext'),
+      startImage: (scope, startConfig) =>
+        this.imageContext(scope, stageBuildContext(startConfig, [], this.stagingRoot('start')), 'BuildContext'),
     };
     try {
       target.deployLive(this, artifact);

@@ -7,3 +7,7 @@ export * from './canonical';
 export * from './admin';
 export * from './bundle-hash';
 export * from './methods';
+export * from './api-policies';
+export * from './body-schema';
+export * from './ip-blocks';
+export * from './linear-regex';

@@ -3,9 +3,18 @@
  * constructs (at synth) and the runtime (at config load), so a document the
  * constructs accept is exactly a document the runtime accepts.
  */
-import safeRegex from 'safe-regex2';
 import type { AppliedConfig } from './admin';
+import { checkLinearRegex, MAX_REGEX_LENGTH } from './linear-regex';
 import { pathParamNames } from './path-syntax';
+import {
+  BACKEND_KIND,
+  bodySchemaSlowParts,
+  checkBodySchema,
+  checkErrorCodes,
+  checkIpAccess,
+  checkVerifierKeys,
+  jwksOverHttp,
+} from './policy-rules';
 import type {
   ApiConfig,
   ConstantParameter,
@@ -27,7 +36,7 @@ export const CORS_ANY_WITH_CREDENTIALS =
   'allowCredentials cannot be combined with allowOrigins ["*"]: list the origins that may send credentials';
 
 /** Longest regular expression accepted for a route; longer ones are refused as a ReDoS risk. */
-export const MAX_ROUTE_REGEX_LENGTH = 512;
+export const MAX_ROUTE_REGEX_LENGTH = MAX_REGEX_LENGTH;
 
 /** Checks a value against a parameter data type; returns a message or undefined when it fits. */
 export function checkParamValue(type: ParamType, value: string): string | undefined {
@@ -55,18 +64,7 @@ function isLong(value: string): boolean {
 
 /** Checks that a route regular expression compiles and cannot backtrack catastrophically. */
 export function checkRouteRegex(pattern: string): string | undefined {
-  if (pattern.length > MAX_ROUTE_REGEX_LENGTH)
-    return `regular expression is longer than ${MAX_ROUTE_REGEX_LENGTH} characters`;
-  try {
-    new RegExp(pattern);
-  } catch (err) {
-    return `regular expression does not compile: ${(err as Error).message}`;
-  }
-  // The gateway bounds matching time with V8's linear-time engine, which has neither.
-  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern))
-    return 'regular expression uses a backreference or lookaround; route regexes must run in linear time';
-  if (!safeRegex(pattern)) return 'regular expression can backtrack catastrophically (nested quantifiers); rewrite it';
-  return undefined;
+  return checkLinearRegex(pattern, 'route regexes');
 }
 
 /** What is wrong with a backend origin, or undefined when it is `scheme://host[:port]` with an allowed scheme. */
@@ -195,6 +193,11 @@ export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = eve
       });
     if (ok('auth/type')) checkAuth(api, at, add, ok('name') ? usablePlans(config) : undefined, ok);
     if (ok('cors/allowOrigins')) checkCors(api, at, add);
+    if (isObject(api)) {
+      if (isObject(api.ipAccess)) checkIpAccess(api.ipAccess, `${at}/ipAccess`, add, valid);
+      checkBodySchema(api, at, add, ok);
+      checkErrorCodes(api, at, add, ok);
+    }
     if (
       ok('cors/allowOrigins', 'cors/allowCredentials') &&
       api.cors?.allowCredentials &&
@@ -217,6 +220,12 @@ export function checkConfigWarnings(config: GatewayConfig, valid: PartIsValid = 
   if (!isObject(config) || !isObject(config.service) || !Array.isArray(config.apis)) return warnings;
   if (!['healthPath', 'metricsPath', 'connectionsAdminToken'].every((p) => valid(`/service/${p}`))) return warnings;
   config.apis.forEach((api, i) => {
+    if (!isObject(api)) return;
+    if (valid(`/apis/${i}/bodySchema`)) warnings.push(...bodySchemaSlowParts(api, `/apis/${i}`));
+    if (valid(`/apis/${i}/auth`) && api.auth.type === 'oauth2') {
+      const plain = jwksOverHttp(api.auth.verifier, `/apis/${i}/auth/verifier`);
+      if (plain) warnings.push(plain);
+    }
     if (!valid(`/apis/${i}/frontend`)) return;
     const shadow = shadowedBy(api, config.service);
     if (shadow) warnings.push({ field: `/apis/${i}/frontend/path`, message: shadow });
@@ -432,14 +441,6 @@ const FRONTEND_KIND: Record<ApiConfig['frontend']['type'], string> = {
   websocket: 'a WebSocket API',
 };
 
-const BACKEND_KIND: Record<ApiConfig['backend']['type'], string> = {
-  http: 'an HTTP backend',
-  scf: 'a function backend',
-  mock: 'a mock backend',
-  websocket: 'a WebSocket backend',
-  websocketFunctions: 'a WebSocket function backend',
-};
-
 function checkMappingSources(
   api: ApiConfig,
   mappings: readonly ParameterMapping[],
@@ -516,11 +517,12 @@ function checkAuth(
     const covered = usagePlans.some((plan) => !plan.apis || plan.apis.includes(api.name));
     if (!covered) add(`${at}/auth`, 'key pair authentication needs a usage plan that covers this API');
   }
-  if (auth.type === 'oauth2' && !ok('auth/verifier/publicKeyPem', 'auth/verifier/jwks')) return;
+  if (auth.type === 'oauth2' && !ok('auth/verifier/publicKeyPem', 'auth/verifier/jwks', 'auth/verifier/remoteJwks'))
+    return;
   if (auth.type === 'oauth2') {
     const v = auth.verifier;
     const aat = `${at}/auth/verifier`;
-    if ((v.publicKeyPem === undefined) === (v.jwks === undefined)) add(aat, 'give exactly one of publicKeyPem or jwks');
+    checkVerifierKeys(v, aat, add);
     if (v.publicKeyPem !== undefined && !v.publicKeyPem.includes('-----BEGIN PUBLIC KEY-----'))
       add(`${aat}/publicKeyPem`, 'must be a PEM "PUBLIC KEY" (SPKI)');
     if (v.jwks !== undefined) {
@@ -590,6 +592,10 @@ function checkService(
     service.metricsPath === service.healthPath
   )
     add('/service/metricsPath', `the metrics path must differ from the health path (${service.healthPath})`);
+
+  const defaults = service.apiDefaults;
+  if (isObject(defaults) && isObject(defaults.ipAccess))
+    checkIpAccess(defaults.ipAccess, '/service/apiDefaults/ipAccess', add, (p) => valid(p.slice('/service/'.length)));
 
   // Key pairs and plans are read one by one: a bad plan hides nothing about the others.
   const keyIds = new Set<string>();

@@ -204,11 +204,31 @@ export const JwtAlgorithm = Type.Union([
   Type.Literal('EdDSA'),
 ]);
 
+/**
+ * A JWKS fetched from the identity provider and cached (jose's remote key
+ * set): fetched at the first token, again when the cache is older than
+ * `cacheMaxAgeMs`, and when a token names an unknown `kid` (key rotation),
+ * at most once per `cooldownMs`.
+ */
+export const RemoteJwks = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+    /** A fetch that has not answered (headers and body) within this is a failure. */
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000, description: 'milliseconds' }),
+    /** Shortest time between fetches for unknown `kid`s, after a fetch that succeeded. */
+    cooldownMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 30_000, description: 'milliseconds' }),
+    /** Keys older than this are fetched again before use. */
+    cacheMaxAgeMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 600_000, description: 'milliseconds' }),
+  },
+  { additionalProperties: false },
+);
+
 export const OAuthVerifier = Type.Object(
   {
-    /** PEM public key (SPKI) or a JWKS document (`{ "keys": [...] }`) as JSON text. */
+    /** PEM public key (SPKI), a JWKS document (`{ "keys": [...] }`) as JSON text, or a JWKS URL: exactly one. */
     publicKeyPem: Type.Optional(Type.String()),
     jwks: Type.Optional(Type.String()),
+    remoteJwks: Type.Optional(RemoteJwks),
     algorithms: Type.Array(JwtAlgorithm, { minItems: 1, default: ['RS256'] }),
     issuer: Type.Optional(Type.String()),
     audience: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
@@ -259,8 +279,36 @@ export const Cors = Type.Object(
   { additionalProperties: false },
 );
 
+/** Which backend answers an error code converts: an HTTP status, or a function's error code. */
+export const ErrorCodeSource = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('backendStatus'),
+      /** Statuses of an HTTP backend's response, or of a function's integration response. */
+      statuses: Type.Array(Type.Integer({ minimum: 400, maximum: 599 }), { minItems: 1, maxItems: 200 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('functionError'),
+      /** A function's error code: `errorCode` of its result, or `code` of the error it throws (as text). */
+      errorCodes: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 200 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const ErrorCode = Type.Object(
-  { code: Type.String({ minLength: 1 }), message: Type.String(), description: Type.Optional(Type.String()) },
+  {
+    code: Type.String({ minLength: 1, maxLength: 128 }),
+    message: Type.String(),
+    description: Type.Optional(Type.String()),
+    /** The status the client gets with this code (documentation; needed with `from`). */
+    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
+    /** Backend answers the gateway replaces with `{ code, message, requestId }` and `status`; absent: documentation only. */
+    from: Type.Optional(ErrorCodeSource),
+  },
   { additionalProperties: false },
 );
 
@@ -273,6 +321,26 @@ export const ResponseDoc = Type.Object(
   },
   { additionalProperties: false, default: { errorCodes: [] } },
 );
+
+/** One IPv4 or IPv6 address, or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`); see `ip-blocks.ts`. */
+const IpBlock = Type.String({ minLength: 2, maxLength: 64 });
+
+/** Client addresses an API admits: `deny` is checked first; a non-empty `allow` admits only its blocks. */
+export const IpAccess = Type.Object(
+  {
+    /** Blocks that may call; when not empty, every other address gets 403. */
+    allow: Type.Array(IpBlock, { default: [], maxItems: 1000 }),
+    /** Blocks refused with 403, checked before `allow`. */
+    deny: Type.Array(IpBlock, { default: [], maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Requests per second an API admits from all callers together, per gateway instance. */
+const RateLimitPerSecond = Type.Integer({ minimum: 1, maximum: 1_000_000 });
+
+/** Longest JSON text of a request body schema. */
+export const MAX_BODY_SCHEMA_LENGTH = 256 * 1024;
 
 export const Api = Type.Object(
   {
@@ -295,6 +363,23 @@ export const Api = Type.Object(
     parameters: Type.Array(Parameter, { default: [] }),
     backend: Backend,
     response: ResponseDoc,
+    /** Replaces `service.apiDefaults.ipAccess` for this API. */
+    ipAccess: Type.Optional(IpAccess),
+    /** Requests per second the API admits from all callers, per gateway instance; replaces `service.apiDefaults.rateLimitPerSecond`. */
+    rateLimitPerSecond: Type.Optional(RateLimitPerSecond),
+    /** JSON Schema (2020-12) of JSON request bodies, as JSON text; see `body-schema.ts`. */
+    bodySchema: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_BODY_SCHEMA_LENGTH })),
+  },
+  { additionalProperties: false },
+);
+
+/** Policies of every API that does not declare its own. */
+export const ApiDefaults = Type.Object(
+  {
+    /** IP allow/deny lists of every API without its own `ipAccess`. */
+    ipAccess: Type.Optional(IpAccess),
+    /** Requests per second each API without its own limit admits (counted per API). */
+    rateLimitPerSecond: Type.Optional(RateLimitPerSecond),
   },
   { additionalProperties: false },
 );
@@ -436,6 +521,8 @@ export const Service = Type.Object(
     limits: Limits,
     keyPairs: Type.Array(KeyPair, { default: [] }),
     usagePlans: Type.Array(UsagePlan, { default: [] }),
+    /** IP lists and rate limit of the APIs that declare none of their own. */
+    apiDefaults: Type.Optional(ApiDefaults),
     /** Token that backends present to push to or close WebSocket connections by id. */
     connectionsAdminToken: Type.Optional(SecretRef),
     /**
@@ -475,10 +562,14 @@ export type WebSocketBackendConfig = Static<typeof WebSocketBackend>;
 export type WebSocketFunctionBackendConfig = Static<typeof WebSocketFunctionBackend>;
 export type BackendConfig = Static<typeof Backend>;
 export type JwtAlgorithm = Static<typeof JwtAlgorithm>;
+export type RemoteJwksConfig = Static<typeof RemoteJwks>;
 export type OAuthVerifierConfig = Static<typeof OAuthVerifier>;
 export type AuthConfig = Static<typeof Auth>;
 export type CorsConfig = Static<typeof Cors>;
+export type ErrorCodeSource = Static<typeof ErrorCodeSource>;
 export type ErrorCodeDoc = Static<typeof ErrorCode>;
+export type IpAccessConfig = Static<typeof IpAccess>;
+export type ApiDefaultsConfig = Static<typeof ApiDefaults>;
 export type ResponseDoc = Static<typeof ResponseDoc>;
 export type ApiConfig = Static<typeof Api>;
 export type CertificateConfig = Static<typeof Certificate>;

@@ -305,11 +305,15 @@ function serviceImpact(field: string): DeployImpact {
 
 /** Fields holding key material: shown by fingerprint. */
 const FINGERPRINTED = new Set(['publicKeyPem', 'jwks']);
+/** A body schema is shown as written while it is short, else by size and fingerprint. */
+const SHOWN_SCHEMA_LENGTH = 160;
 
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
   const leaf = prefix.slice(prefix.lastIndexOf('.') + 1);
   if (FINGERPRINTED.has(leaf) && typeof value === 'string') {
     out.set(prefix, fingerprint(leaf, value));
+  } else if (prefix === 'bodySchema' && typeof value === 'string' && value.length > SHOWN_SCHEMA_LENGTH) {
+    out.set(prefix, `JSON Schema of ${value.length} characters ${fingerprint(leaf, value)}`);
   } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0 && prefix) out.set(prefix, {});

@@ -3,7 +3,7 @@
  * client of one API can get, for documentation. The definitions are the
  * catalogue's; only the choice per API is made here, from what the API uses.
  */
-import type { ApiConfig, GatewayConfig } from '../model';
+import { effectiveIpAccess, effectiveRateLimit, type ApiConfig, type GatewayConfig } from '../model';
 import { Errors, type ErrorDef } from '../runtime/errors';
 
 /** Methods whose requests carry a body the gateway reads or forwards. */
@@ -27,7 +27,15 @@ export function gatewayErrorsOf(api: ApiConfig, config: GatewayConfig): ErrorDef
     if (plans.some((p) => p.rateLimitPerSecond !== undefined)) codes.add(Errors.RateLimited);
     if (plans.some((p) => p.quota !== undefined)) codes.add(Errors.QuotaExceeded);
   }
-  if (BODY_METHODS.has(api.frontend.method) || api.frontend.method === 'ANY') codes.add(Errors.PayloadTooLarge);
+  if (BODY_METHODS.has(api.frontend.method) || api.frontend.method === 'ANY' || api.bodySchema !== undefined)
+    codes.add(Errors.PayloadTooLarge);
+  if (api.bodySchema !== undefined) {
+    codes.add(Errors.InvalidBody);
+    codes.add(Errors.UnsupportedMediaType);
+  }
+  if (api.auth.type === 'oauth2' && api.auth.verifier.remoteJwks) codes.add(Errors.AuthUnavailable);
+  if (effectiveIpAccess(api, service)) codes.add(Errors.IpDenied);
+  if (effectiveRateLimit(api, service) !== undefined) codes.add(Errors.ApiRateLimited);
   if (service.listeners.https) codes.add(Errors.MisdirectedRequest);
   const backend = api.backend;
   if (backend.type === 'http') {

@@ -17,13 +17,16 @@
  * When the runtime's own router serves a documented path with another API
  * (a prefix route in front of a plain one), the operation says so in
  * `x-apigw-served-by`. Responses: the success and failure samples, the API's
- * declared error codes, and each gateway error the API can answer, with the
- * catalogue's codes (`runtime/errors.ts`).
+ * declared error codes (under their status when they have one: those the
+ * gateway converts backend answers to, and documented ones), and each
+ * gateway error the API can answer, with the catalogue's codes
+ * (`runtime/errors.ts`). An API's body schema is its `requestBody`.
  */
 import {
   ANY_METHODS,
   routeMethodsFor,
   type ApiConfig,
+  type ErrorCodeDoc,
   type GatewayConfig,
   type Parameter,
   type ParamType,
@@ -151,6 +154,13 @@ export function toOpenApi(config: GatewayConfig): Json {
     components: {
       ...(Object.keys(schemes).length > 0 ? { securitySchemes: schemes } : {}),
       schemas: {
+        ApiError: {
+          type: 'object',
+          description:
+            "An error code of the API's own (`response.errorCodes`), answered by the gateway in place of the backend's answer.",
+          required: ['code', 'message', 'requestId'],
+          properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+        },
         GatewayError: {
           type: 'object',
           description: 'An error the gateway answers itself (see the README, "Error responses").',
@@ -192,7 +202,7 @@ function operation(api: ApiConfig, config: GatewayConfig, schemes: Record<string
     'x-apigw-match': match,
     'x-apigw-path': api.frontend.rawPath,
     parameters: api.parameters.map(parameter),
-    ...(BODY_METHODS.has(method) ? { requestBody: requestBody(config) } : {}),
+    ...(BODY_METHODS.has(method) || api.bodySchema !== undefined ? { requestBody: requestBody(api, config) } : {}),
     responses: responses(api, config),
     security: securityOf(api, schemes),
   };
@@ -203,7 +213,15 @@ function join(...parts: (unknown | undefined)[]): string | undefined {
   return text === '' ? undefined : text;
 }
 
-function requestBody(config: GatewayConfig): Json {
+function requestBody(api: ApiConfig, config: GatewayConfig): Json {
+  const max = config.service.limits.maxBodyBytes;
+  if (api.bodySchema !== undefined) {
+    return {
+      description: `A JSON body the schema accepts, at most ${max} bytes; checked by the gateway before the backend (400 \`InvalidBody\` otherwise).`,
+      required: true,
+      content: { 'application/json': { schema: parseMaybe(api.bodySchema) } },
+    };
+  }
   return {
     description: `Forwarded to the backend as sent; at most ${config.service.limits.maxBodyBytes} bytes.`,
     required: false,
@@ -268,21 +286,39 @@ function responses(api: ApiConfig, config: GatewayConfig): Json {
       ? `\n\n| Code | Message | Description |\n|---|---|---|\n${codes.map((c) => `| ${c.code} | ${c.message} | ${c.description ?? ''} |`).join('\n')}`
       : '';
   const out: Json = { '200': { description: 'Success', ...(success ? { content: success } : {}) } };
-  const byStatus = new Map<number, ErrorDef[]>();
-  for (const e of gatewayErrorsOf(api, config)) byStatus.set(e.status, [...(byStatus.get(e.status) ?? []), e]);
-  for (const [status, defs] of [...byStatus].sort(([a], [b]) => a - b)) {
+  const byStatus = new Map<number, { gateway: ErrorDef[]; declared: ErrorCodeDoc[] }>();
+  const at = (status: number) => {
+    let entry = byStatus.get(status);
+    if (!entry) byStatus.set(status, (entry = { gateway: [], declared: [] }));
+    return entry;
+  };
+  for (const e of gatewayErrorsOf(api, config)) at(e.status).gateway.push(e);
+  for (const c of codes) if (c.status !== undefined) at(c.status).declared.push(c);
+  for (const [status, { gateway, declared }] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const schemas: Json[] = [];
+    if (gateway.length > 0)
+      schemas.push({
+        allOf: [
+          { $ref: '#/components/schemas/GatewayError' },
+          { type: 'object', properties: { code: { enum: gateway.map((d) => d.code) } } },
+        ],
+      });
+    if (declared.length > 0)
+      schemas.push({
+        allOf: [
+          { $ref: '#/components/schemas/ApiError' },
+          { type: 'object', properties: { code: { enum: declared.map((d) => d.code) } } },
+        ],
+      });
+    const description = join(
+      gateway.length > 0
+        ? `Answered by the gateway: ${gateway.map((d) => `\`${d.code}\` (${d.message})`).join('; ')}.`
+        : undefined,
+      declared.length > 0 ? `Error codes of this API: ${declared.map(describeCode).join('; ')}.` : undefined,
+    );
     out[String(status)] = {
-      description: `Answered by the gateway: ${defs.map((d) => `\`${d.code}\` (${d.message})`).join('; ')}.`,
-      content: {
-        'application/json': {
-          schema: {
-            allOf: [
-              { $ref: '#/components/schemas/GatewayError' },
-              { type: 'object', properties: { code: { enum: defs.map((d) => d.code) } } },
-            ],
-          },
-        },
-      },
+      description,
+      content: { 'application/json': { schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas } } },
     };
   }
   out.default = {
@@ -291,6 +327,17 @@ function responses(api: ApiConfig, config: GatewayConfig): Json {
     ...(codes.length > 0 ? { 'x-apigw-error-codes': codes } : {}),
   };
   return out;
+}
+
+/** A declared error code, and what the gateway converts to it. */
+function describeCode(c: ErrorCodeDoc): string {
+  const from =
+    c.from === undefined
+      ? ''
+      : c.from.type === 'backendStatus'
+        ? `, for backend status ${c.from.statuses.join(', ')}`
+        : `, for function error code ${c.from.errorCodes.join(', ')}`;
+  return `\`${c.code}\` (${c.message}${from})`;
 }
 
 function parseMaybe(s: string): unknown {

@@ -2,7 +2,17 @@
  * Changes a reviewer must not miss. Shadowing is decided by the runtime's own
  * `Router` (the same code that serves requests), never by a copy of its rules.
  */
-import { ANY_METHODS, type ApiConfig, type FunctionTarget, type GatewayConfig } from '../model';
+import {
+  ANY_METHODS,
+  blockContains,
+  effectiveIpAccess,
+  effectiveRateLimit,
+  parseIpBlock,
+  type ApiConfig,
+  type FunctionTarget,
+  type GatewayConfig,
+  type IpBlock,
+} from '../model';
 import { Router } from '../runtime/router';
 import type { ApiChange } from './diff';
 
@@ -15,7 +25,11 @@ export type RiskKind =
   | 'plaintext-backend'
   | 'timeout-raised'
   | 'body-limit-raised'
-  | 'route-shadowed';
+  | 'route-shadowed'
+  | 'ip-allow-widened'
+  | 'ip-deny-removed'
+  | 'rate-limit-raised'
+  | 'body-validation-removed';
 
 /** One risky change of one API (or of the service, with `api` empty). */
 export interface Risk {
@@ -68,6 +82,11 @@ export function findRisks(
     risks.push(...authRisks(b, h), ...corsRisks(b, h), ...backendRisks(b, h));
   }
   if (base && head) {
+    // Every kept API: a changed service default (`apiDefaults`) changes APIs whose own fields did not.
+    for (const [name, h] of headApis) {
+      const b = baseApis.get(name);
+      if (b) risks.push(...trafficRisks(b, base, h, head));
+    }
     risks.push(...shadowing(base, head));
     const before = base.service.limits.maxBodyBytes;
     const after = head.service.limits.maxBodyBytes;
@@ -100,6 +119,54 @@ function plaintextOrigins(api: ApiConfig): string[] {
   return [];
 }
 
+/**
+ * Traffic policies weakened on an API that is kept: an IP allow list that
+ * admits more (an entry no old entry contains, or the list gone), a deny
+ * entry no remaining entry contains, a rate limit raised or removed, a body
+ * schema removed. Containment is node:net's (`blockContains`).
+ */
+function trafficRisks(b: ApiConfig, base: GatewayConfig, h: ApiConfig, head: GatewayConfig): Risk[] {
+  const risks: Risk[] = [];
+  const add = (kind: RiskKind, detail: string): void => void risks.push({ kind, api: h.name, detail });
+  const before = effectiveIpAccess(b, base.service);
+  const after = effectiveIpAccess(h, head.service);
+  const wasAllow = blocks(before?.allow);
+  const nowAllow = blocks(after?.allow);
+  if (wasAllow.length > 0 && nowAllow.length === 0)
+    add('ip-allow-widened', `IP allow list removed: any address may call (was ${list(wasAllow)})`);
+  else if (wasAllow.length > 0) {
+    const wider = nowAllow.filter((n) => !wasAllow.some((w) => blockContains(w, n)));
+    if (wider.length > 0) add('ip-allow-widened', `IP allow list widened: ${list(wider)} now admitted`);
+  }
+  const nowDeny = blocks(after?.deny);
+  const lifted = blocks(before?.deny).filter((d) => !nowDeny.some((n) => blockContains(n, d)));
+  if (lifted.length > 0) add('ip-deny-removed', `IP deny list no longer refuses ${list(lifted)}`);
+
+  const wasRate = effectiveRateLimit(b, base.service);
+  const nowRate = effectiveRateLimit(h, head.service);
+  if (wasRate !== undefined && nowRate === undefined)
+    add('rate-limit-raised', `rate limit removed (was ${wasRate} requests per second)`);
+  else if (wasRate !== undefined && nowRate !== undefined && nowRate > wasRate)
+    add('rate-limit-raised', `rate limit raised from ${wasRate} to ${nowRate} requests per second`);
+  if (b.bodySchema !== undefined && h.bodySchema === undefined)
+    add('body-validation-removed', 'request body schema removed: bodies reach the backend unchecked');
+  return risks;
+}
+
+/** The valid entries of a list (a config under review may hold others; the rules report those). */
+function blocks(entries: readonly string[] | undefined): (IpBlock & { readonly text: string })[] {
+  const out: (IpBlock & { readonly text: string })[] = [];
+  for (const text of entries ?? []) {
+    const b = parseIpBlock(text);
+    if (typeof b !== 'string') out.push({ ...b, text });
+  }
+  return out;
+}
+
+function list(entries: readonly { readonly text: string }[]): string {
+  return entries.map((e) => e.text).join(', ');
+}
+
 function authRisks(b: ApiConfig, h: ApiConfig): Risk[] {
   if (b.auth.type !== 'none' && h.auth.type === 'none') {
     return [{ kind: 'auth-removed', api: h.name, detail: `authentication removed (${b.auth.type} → none)` }];
@@ -114,6 +181,9 @@ function authRisks(b: ApiConfig, h: ApiConfig): Risk[] {
       weaker.push(`algorithms added: ${hv.algorithms.filter((a) => !bv.algorithms.includes(a)).join(', ')}`);
     if (hv.clockToleranceSec > bv.clockToleranceSec)
       weaker.push(`clock tolerance ${bv.clockToleranceSec}s → ${hv.clockToleranceSec}s`);
+    const url = hv.remoteJwks?.url;
+    if (url?.startsWith('http://') && bv.remoteJwks?.url !== url)
+      weaker.push(`keys now fetched over unencrypted ${url}`);
     if (weaker.length > 0)
       return [{ kind: 'auth-weakened', api: h.name, detail: `OAuth 2.0 weakened (${weaker.join('; ')})` }];
   }

@@ -6,8 +6,9 @@
  *   target length (414) → normalisation (400) → framing: one `Host`, no
  *   transfer coding but `chunked`, header names with `_` when refused (400)
  *   → TLS server name against `Host` (421), or the HTTP → HTTPS redirect
- *   → [HTTP] health, metrics, connections endpoint, CORS preflight
- *   → routing (404, 405) → API kind: HTTP (426 for a WebSocket API) or
+ *   → [HTTP] health, metrics, connections endpoint, CORS preflight (after the
+ *   API's IP lists, 403) → routing (404, 405) → the API's IP allow/deny
+ *   lists (403) → the API's rate limit (429) → API kind: HTTP (426 for a WebSocket API) or
  *   [upgrade] WebSocket, with the whole handshake checked (400, 426) and an
  *   `Origin` the API's CORS settings allow (403) → parameters (400)
  *   → authentication (401, 403, 429).
@@ -149,6 +150,8 @@ export function admit(
       if (compiled?.cors) {
         info.api = compiled;
         info.apiName = compiled.api.name;
+        const denied = compiled.ipAccess?.check(req, info.clientIp);
+        if (denied) return denied;
         return Local.Preflight;
       }
     }
@@ -166,6 +169,16 @@ export function admit(
   info.apiName = compiled.api.name;
   const origin = req.headers.origin;
   if (compiled.cors) info.cors = compiled.cors.responseHeaders(origin);
+
+  // Traffic policies before anything else of the API: a refused caller costs no parameter or auth work.
+  if (compiled.ipAccess) {
+    const denied = compiled.ipAccess.check(req, info.clientIp);
+    if (denied) return denied;
+  }
+  if (compiled.rateLimit) {
+    const limited = compiled.rateLimit.admit(Date.now());
+    if (limited) return limited;
+  }
 
   if (upgrade) {
     if (!compiled.ws) return new GatewayError(Errors.BadRequest, `${path} is not a WebSocket API`);

@@ -6,17 +6,27 @@
  */
 import { Agent } from 'undici';
 import type { EventLog } from './access-log';
-import type { ApiConfig, BundledFunctionSource, FunctionTarget, WebSocketFunctionBackendConfig } from '../model';
+import {
+  effectiveIpAccess,
+  effectiveRateLimit,
+  type ApiConfig,
+  type BundledFunctionSource,
+  type FunctionTarget,
+  type WebSocketFunctionBackendConfig,
+} from '../model';
 import { createAuthenticator } from './auth';
 import { usagePlansOf, type UsageCounters } from './auth/usage-plans';
 import { createBackend } from './backends';
+import { withBodyValidation } from './body-validation';
 import { Errors, GatewayError } from './errors';
 import { FunctionInvoker } from './functions/invoker';
 import type { LoadedConfig } from './config-loader';
 import { compileCors, type CorsPolicy } from './cors';
 import { compileHeaderPolicy, type HeaderPolicy } from './headers';
+import { compileIpAccess, type IpAccessPolicy } from './ip-access';
 import { compileParams, type ParamChecker } from './params';
 import type { Authenticator, HttpBackendHandler } from './pipeline';
+import { compileRateLimit, LocalRateCounters, type ApiRateLimit, type RateCounters } from './rate-limit';
 import { Router } from './router';
 import { readSecret } from './secrets';
 import { createWebSocketProxy, type WebSocketProxy } from './websocket/proxy';
@@ -34,6 +44,10 @@ export interface CompiledApi {
   readonly ws: WebSocketProxy | undefined;
   /** Which request headers the gateway owns for this API (shared by every backend and function events). */
   readonly headerPolicy: HeaderPolicy;
+  /** The API's IP allow/deny lists (its own or the service's default), when it has any. */
+  readonly ipAccess: IpAccessPolicy | undefined;
+  /** The API's rate limit for all callers (its own or the service's default), when it has one. */
+  readonly rateLimit: ApiRateLimit | undefined;
 }
 
 export interface CompiledGateway {
@@ -65,6 +79,8 @@ export interface CompileOptions {
   readonly registry: ConnectionRegistry;
   /** Usage-plan counters; outlive config generations (see usage-plans.ts). */
   readonly usageCounters?: UsageCounters;
+  /** Per-API rate-limit counters; outlive config generations (see rate-limit.ts). */
+  readonly rateCounters?: RateCounters;
   /** Where bundled function code is: the bundle store, for a live-applied config. Default: `dir` from `baseDir`. */
   readonly codeDir?: (source: BundledFunctionSource) => string;
   /**
@@ -103,6 +119,8 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
   const apis = new Map<ApiConfig, CompiledApi>();
   const apisByName = new Map<string, CompiledApi>();
   const open = { count: 0 };
+  const rateCounters = options.rateCounters ?? new LocalRateCounters();
+  const { limits } = config.service;
   // The authenticators of this generation count on the gateway's counters.
   usagePlansOf(config, options.usageCounters);
   let adminToken: string | undefined;
@@ -110,14 +128,23 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
     config.apis.forEach((api, i) => {
       let compiled: CompiledApi;
       try {
+        const backend = createBackend(api, { agent, config, baseDir, debug: options.debug, invoker });
+        const ipAccess = effectiveIpAccess(api, config.service);
+        const rateLimit = effectiveRateLimit(api, config.service);
         compiled = {
           api,
           params: compileParams(api),
-          auth: createAuthenticator(api, config, { baseDir, env: options.env }),
+          auth: createAuthenticator(api, config, { baseDir, env: options.env, events: options.events }),
           cors: api.cors ? compileCors(api.cors, api.frontend.method) : undefined,
-          backend: createBackend(api, { agent, config, baseDir, debug: options.debug, invoker }),
+          // Only APIs with a body schema buffer their bodies.
+          backend:
+            backend && api.bodySchema !== undefined
+              ? withBodyValidation(backend, api.bodySchema, limits.maxBodyBytes)
+              : backend,
           ws: counted(createUpgradeHandler(api, { invoker, registry, events: options.events }, options.current), open),
-          headerPolicy: compileHeaderPolicy(api, config.service.limits),
+          headerPolicy: compileHeaderPolicy(api, limits),
+          ipAccess: ipAccess ? compileIpAccess(ipAccess, limits.trustForwardedHeaders) : undefined,
+          rateLimit: rateLimit !== undefined ? compileRateLimit(api.name, rateLimit, rateCounters) : undefined,
         };
       } catch (err) {
         throw new CompileError(`/apis/${i}`, (err as Error).message);

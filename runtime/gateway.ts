@@ -21,7 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Errors, GatewayError, errorBody, sendError } from './errors';
-import { DEFAULT_LIMITS, type LimitsConfig } from '../model';
+import { DEFAULT_LIMITS, effectiveRateLimit, type LimitsConfig } from '../model';
 import { AccessLog, DEFAULT_LOG_LEVEL, EventLog, parseLogLevel, type LogSink } from './access-log';
 import { AdminServer } from './admin/server';
 import { LiveConfig } from './admin/live-config';
@@ -34,6 +34,7 @@ import { handleRequest, startDraining, type HandlerState } from './handler';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
 import { MetricsServer } from './metrics-server';
+import { LocalRateCounters, type RateCounters } from './rate-limit';
 import { createTlsPolicy } from './tls';
 import { ConnectionRegistry } from './websocket/connections';
 import { rejectUpgrade } from './websocket/raw-response';
@@ -83,6 +84,8 @@ export class Gateway {
   private readonly httpOverride: GatewayOptions['http'];
   private readonly registry = new ConnectionRegistry();
   private readonly usageCounters = new UsageCounters();
+  /** Per-API rate-limit counters: like the usage counters, kept across config generations. */
+  private readonly rateCounters: RateCounters = new LocalRateCounters();
   private readonly retired = new RetiredGenerations();
   /** The served config and how it changes: applies, reverts, reloads, the state directory. */
   readonly live: LiveConfig;
@@ -119,6 +122,7 @@ export class Gateway {
             debug: this.debug,
             registry: this.registry,
             usageCounters: this.usageCounters,
+            rateCounters: this.rateCounters,
             codeDir,
             current: () => this.state.current,
             events: this.events,
@@ -286,6 +290,10 @@ export class Gateway {
     for (const server of this.servers) applyServerLimits(server, limits);
     this.connections.setCap(effectiveConnectionCap(limits.maxConnections ?? DEFAULT_LIMITS.maxConnections));
     this.usageCounters.keepPlans(new Set(usagePlans.map((p) => p.name)));
+    const { apis, service } = next.loaded.config;
+    this.rateCounters.keep(
+      new Set(apis.filter((a) => effectiveRateLimit(a, service) !== undefined).map((a) => a.name)),
+    );
     // Requests already on the old generation keep its pools; give them the grace period.
     this.retired.retire(previous, limits.shutdownGraceMs);
   }

@@ -79,6 +79,8 @@ export interface AdmittedRequest {
 /** An admitted HTTP request and the response it must answer. */
 export interface RequestContext extends AdmittedRequest {
   readonly res: ServerResponse;
+  /** The whole request body, when a stage before the backend read it (body validation); the backend sends it. */
+  body?: Buffer;
 }
 
 /** Serves an HTTP API's requests once routing, parameters and auth passed. */

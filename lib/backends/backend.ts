@@ -55,8 +55,11 @@ export interface ParameterMappingOptions {
 
 /** A fixed parameter the gateway adds to every backend request (for example a `host` header). */
 export interface ConstantParameterOptions {
+  /** Where the backend request carries it. */
   readonly in: ParamLocation;
+  /** Header name (case-insensitive), query parameter or `{param}` of the backend path. */
   readonly name: string;
+  /** The fixed value. */
   readonly value: string;
 }
 

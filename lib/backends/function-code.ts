@@ -16,6 +16,7 @@ export type FunctionCodeConfig =
   | { readonly kind: 'bundled'; readonly dir: string; readonly handler: string; readonly memoryMb: number }
   | { readonly kind: 'remote'; readonly url: string; readonly headers: Record<string, string> };
 
+/** Where a function's code lives: a local folder bundled with the gateway, or a remote function platform. */
 export class FunctionCode {
   /**
    * Node.js code in a local folder, copied into the gateway image at synth
@@ -39,5 +40,8 @@ export class FunctionCode {
     return new FunctionCode({ kind: 'remote', url, headers });
   }
 
-  private constructor(readonly config: FunctionCodeConfig) {}
+  private constructor(
+    /** What the backend turns into the function's config source. */
+    readonly config: FunctionCodeConfig,
+  ) {}
 }

@@ -36,12 +36,13 @@ export interface DockerMount {
   readonly source: string;
   /** Absolute path inside the container. */
   readonly target: string;
-  /** @default true for binds, false for volumes */
+  /** Mount read-only. @default true for binds, false for volumes */
   readonly readOnly?: boolean;
 }
 
 /** A Docker network the container joins (`networks_advanced`). */
 export interface DockerNetworkAttachment {
+  /** The network's name (it must exist). */
   readonly name: string;
   /** Names other containers of the network reach it by. @default - none */
   readonly aliases?: readonly string[];
@@ -184,6 +185,10 @@ export class DockerContainerTarget extends LiveDeploymentTarget {
       port: this.adminPort,
       token: { env: ADMIN_TOKEN_ENV },
     };
+  }
+
+  override publishedPort(listener: 'http' | 'https', containerPort: number): number {
+    return this.options.hostNetwork ? containerPort : (this.options.publishPorts?.[listener] ?? containerPort);
   }
 
   override hostClaims(serviceName: string, ports: readonly GatewayPort[]): HostClaims {

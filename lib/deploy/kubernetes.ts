@@ -75,6 +75,10 @@ export class KubernetesTarget extends BakedDeploymentTarget {
     }
   }
 
+  override publishedPort(listener: 'http' | 'https', containerPort: number): number {
+    return this.options.servicePorts?.[listener] ?? containerPort;
+  }
+
   override validate(scope: Construct): string[] {
     const stack = TerraformStack.of(scope);
     return stack.node.findAll().some((c) => c instanceof KubernetesProvider)

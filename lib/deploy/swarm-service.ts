@@ -54,6 +54,10 @@ export class SwarmServiceTarget extends BakedDeploymentTarget {
     }
   }
 
+  override publishedPort(listener: 'http' | 'https', containerPort: number): number {
+    return this.options.publishPorts?.[listener] ?? containerPort;
+  }
+
   override validate(scope: Construct): string[] {
     return requireDockerProvider(scope);
   }

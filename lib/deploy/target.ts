@@ -110,6 +110,11 @@ export abstract class DeploymentTarget {
   validate(_scope: Construct): string[] {
     return [];
   }
+
+  /** The port clients reach a listener at, when the target publishes it under another number than the container's. */
+  publishedPort(_listener: 'http' | 'https', containerPort: number): number {
+    return containerPort;
+  }
 }
 
 /** A target whose image (or ConfigMap) holds the whole config: a changed API rolls the replicas. */

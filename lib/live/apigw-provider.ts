@@ -74,6 +74,7 @@ export class ApigwProvider extends TerraformProvider {
     });
   }
 
+  /** The provider alias of this gateway's configuration (`apigw.<alias>`). */
   override get alias(): string | undefined {
     return this.providerAlias;
   }

@@ -1,4 +1,5 @@
 /** Builds the authenticator of an API at config load. */
+import type { EventLog } from '../access-log';
 import type { ApiConfig, GatewayConfig } from '../../model';
 import type { Authenticator } from '../pipeline';
 import { createKeyPairAuthenticator } from './keypair';
@@ -8,6 +9,8 @@ export interface AuthEnv {
   /** Folder of the config file, for secrets stored in files. */
   readonly baseDir: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Where failures that are not the client's go (an identity provider's keys that cannot be fetched). */
+  readonly events?: EventLog;
 }
 
 /** Returns the API's authenticator, or undefined when the API needs none. Throws when a secret is missing. */
@@ -19,6 +22,6 @@ export function createAuthenticator(api: ApiConfig, config: GatewayConfig, env: 
     case 'keyPair':
       return createKeyPairAuthenticator(api, config, env.baseDir, env.env);
     case 'oauth2':
-      return createOAuthAuthenticator(api, api.auth.verifier);
+      return createOAuthAuthenticator(api, api.auth.verifier, env.events);
   }
 }

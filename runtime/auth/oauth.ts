@@ -1,5 +1,7 @@
 /**
- * OAuth 2.0 resource-server side: verifies JWT access tokens with jose. A
+ * OAuth 2.0 resource-server side: verifies JWT access tokens with jose,
+ * against an inline key or JWKS, or the keys of a JWKS URL (`remote-jwks.ts`:
+ * `503 AuthUnavailable` when they cannot be fetched). A
  * token must carry `exp` unless the API opts out (`requireExp: false`). The
  * header that carries the token is not forwarded to the backend unless
  * `forwardToken` (see `headers.ts`): the backend gets the verified claims it asked for.
@@ -9,13 +11,21 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGe
 import type { ApiConfig, OAuthVerifierConfig } from '../../model';
 import { Errors, GatewayError } from '../errors';
 import type { AdmittedRequest, Authenticator, Identity } from '../pipeline';
+import type { EventLog } from '../access-log';
+import { createRemoteKeySet, KeySetUnavailable } from './remote-jwks';
 
-export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifierConfig): Authenticator {
+export function createOAuthAuthenticator(
+  api: ApiConfig,
+  verifier: OAuthVerifierConfig,
+  events?: EventLog,
+): Authenticator {
   let key: KeyLike | JWTVerifyGetKey;
   try {
-    key = verifier.jwks
-      ? createLocalJWKSet(JSON.parse(verifier.jwks) as Parameters<typeof createLocalJWKSet>[0])
-      : createPublicKey(verifier.publicKeyPem as string);
+    key = verifier.remoteJwks
+      ? createRemoteKeySet(api.name, verifier.remoteJwks, events)
+      : verifier.jwks
+        ? createLocalJWKSet(JSON.parse(verifier.jwks) as Parameters<typeof createLocalJWKSet>[0])
+        : createPublicKey(verifier.publicKeyPem as string);
   } catch (err) {
     throw new Error(`API "${api.name}": the OAuth 2.0 verification key cannot be read: ${(err as Error).message}`);
   }
@@ -29,6 +39,7 @@ export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifier
   };
   const deny = (message: string): GatewayError =>
     new GatewayError(Errors.Unauthorized, message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  const retryAfter = String(Math.ceil(Math.min(verifier.remoteJwks?.cooldownMs ?? 5000, 5000) / 1000));
 
   return {
     async authenticate(ctx: AdmittedRequest): Promise<Identity | GatewayError> {
@@ -42,6 +53,8 @@ export function createOAuthAuthenticator(api: ApiConfig, verifier: OAuthVerifier
           typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)
         ).payload;
       } catch (err) {
+        if (err instanceof KeySetUnavailable)
+          return new GatewayError(Errors.AuthUnavailable, undefined, { 'retry-after': retryAfter });
         return deny(describe(err));
       }
       const forwardHeaders: Record<string, string> = {};

@@ -8,6 +8,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { ApiConfig, HttpBackendConfig } from '../../model';
+import type { ErrorConversion } from '../error-conversion';
 import { Errors, GatewayError, errorCode, sendError } from '../errors';
 import { backendRequestHeaders, responseHeaders } from '../headers';
 import type { HttpBackendHandler, RequestContext } from '../pipeline';
@@ -18,6 +19,8 @@ export interface HttpBackendEnv {
   /** Headers added to every response of this API (CORS), computed per request. */
   readonly trustForwarded: boolean;
   readonly maxBodyBytes: number;
+  /** The API's declared error codes that replace backend statuses. */
+  readonly conversion?: ErrorConversion;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -33,6 +36,12 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** 103 Early Hints relayed per response at most (a backend must not make the gateway write without bound). */
 const MAX_EARLY_HINTS = 2;
+
+/**
+ * Body bytes of a converted response read and dropped at most, so that its
+ * connection can be reused; past this (or the API's timeout) it is closed.
+ */
+const MAX_DISCARDED_BYTES = 64 * 1024;
 
 export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, env: HttpBackendEnv): HttpBackendHandler {
   const map = compileMapping(backend.path, backend.parameterMappings, backend.constants);
@@ -56,8 +65,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         req.resume();
         return;
       }
-      const chunked = req.headers['transfer-encoding'] !== undefined;
-      const hasBody = chunked || (contentLength !== undefined && contentLength !== '0');
+      // A body read before (body validation) is sent as read; otherwise the client's is streamed.
+      const buffered = ctx.body;
+      const chunked = buffered === undefined && req.headers['transfer-encoding'] !== undefined;
+      const hasBody =
+        buffered !== undefined
+          ? buffered.length > 0
+          : chunked || (contentLength !== undefined && contentLength !== '0');
       const target = map({ params: ctx.params, rest: ctx.rest, rawQuery: ctx.rawQuery });
       // ANY forwards the request's method; a GET backend gets a HEAD request as HEAD (the client wants no body).
       const method =
@@ -66,7 +80,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         ctx,
         target.setHeaders,
         target.removeHeaders,
-        hasBody && !chunked ? contentLength : undefined,
+        hasBody && !chunked ? (buffered !== undefined ? String(buffered.length) : contentLength) : undefined,
       );
       const started = process.hrtime.bigint();
       let controller: Dispatcher.DispatchController | undefined;
@@ -75,6 +89,8 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       let responded = false;
       let retried = !IDEMPOTENT.has(method) || hasBody;
       let hints = 0;
+      /** Converted response: body bytes still allowed to be dropped; -1 when not converting. */
+      let discarding = -1;
       /** The final response's head, until its first body byte or its end. */
       let head: OutgoingHttpHeaders | undefined;
       let headStatus = 0;
@@ -83,11 +99,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         head = undefined;
       };
 
-      const body = hasBody
-        ? chunked
-          ? Readable.from(limitBody(req, env.maxBodyBytes), { objectMode: false })
-          : req
-        : null;
+      const stream =
+        hasBody && buffered === undefined
+          ? chunked
+            ? Readable.from(limitBody(req, env.maxBodyBytes), { objectMode: false })
+            : req
+          : null;
+      const body = hasBody && buffered !== undefined ? buffered : stream;
 
       const abort = (reason: Error): void => {
         if (!done && controller && !controller.aborted) controller.abort(reason);
@@ -97,7 +115,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       // Time spent waiting for the client does not count against the backend: neither a slow
       // client reading the response, nor a slow client sending its body (that is `requestTimeoutMs`).
       const timer = setTimeout(function onTimeout() {
-        if (paused || waitingOnClient(body)) timer.refresh();
+        if (discarding < 0 && (paused || waitingOnClient(stream))) timer.refresh();
         else
           abort(
             new GatewayError(Errors.GatewayTimeout, `the backend did not answer within ${timeout} ms`).because(
@@ -109,7 +127,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
       const onBodyEnd = (): void => {
         if (!responded && !done) timer.refresh();
       };
-      if (body) body.once('end', onBodyEnd);
+      if (stream) stream.once('end', onBodyEnd);
       const onClientClose = (): void => abort(new Error('client closed the connection'));
       res.on('close', onClientClose);
       const onDrain = (): void => {
@@ -123,7 +141,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         clearTimeout(timer);
         res.off('close', onClientClose);
         res.off('drain', onDrain);
-        if (body) body.off('end', onBodyEnd);
+        if (stream) stream.off('end', onBodyEnd);
       };
 
       const opts: Dispatcher.DispatchOptions = {
@@ -152,6 +170,15 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
           responded = true;
           timer.refresh();
           ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
+          const converted = env.conversion?.byStatus(statusCode);
+          if (converted) {
+            // The declared error replaces the answer now; the backend's body is read and dropped.
+            discarding = MAX_DISCARDED_BYTES;
+            res.off('close', onClientClose);
+            res.off('drain', onDrain);
+            sendError(res, ctx.requestId, converted, req.method === 'HEAD', ctx.extraResponseHeaders);
+            return;
+          }
           const out: OutgoingHttpHeaders = responseHeaders(resHeaders, ctx);
           if (statusCode === 204 || statusCode === 304) {
             // No body, whatever the backend sent after the head (204 carries no length either): answer
@@ -169,6 +196,15 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         },
         onResponseData(c, chunk) {
           if (done) return;
+          if (discarding >= 0) {
+            discarding -= chunk.length;
+            if (discarding >= 0) timer.refresh();
+            else {
+              finish();
+              c.abort(new Error('the body of a converted response is too large to drop'));
+            }
+            return;
+          }
           timer.refresh();
           if (head) writeHead();
           if (!res.write(chunk)) {
@@ -179,11 +215,13 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         onResponseEnd() {
           if (done) return;
           finish();
+          if (discarding >= 0) return;
           if (head) writeHead();
           res.end();
         },
         onResponseError(_c, err) {
           if (done) return;
+          if (discarding >= 0) return finish();
           if (!responded && !retried && !res.destroyed && RETRY_CODES.has((err as { code?: string }).code ?? '')) {
             retried = true;
             env.agent.dispatch(opts, handler);

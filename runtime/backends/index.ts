@@ -6,6 +6,7 @@ import { createHttpHandler } from './http';
 import { createMockHandler } from './mock';
 import { createScfHandler } from './scf';
 import type { FunctionInvoker } from '../functions/invoker';
+import { compileErrorConversion } from '../error-conversion';
 
 export interface BackendEnv {
   readonly agent: Agent;
@@ -22,17 +23,24 @@ export interface BackendEnv {
 export function createBackend(api: ApiConfig, env: BackendEnv): HttpBackendHandler | undefined {
   const b = api.backend;
   const limits = env.config.service.limits;
+  const conversion = compileErrorConversion(api);
   switch (b.type) {
     case 'http':
       return createHttpHandler(api, b, {
         agent: env.agent,
         trustForwarded: limits.trustForwardedHeaders,
         maxBodyBytes: limits.maxBodyBytes,
+        conversion,
       });
     case 'mock':
       return createMockHandler(api, b);
     case 'scf':
-      return createScfHandler(api, b, { invoker: env.invoker, maxBodyBytes: limits.maxBodyBytes, debug: env.debug });
+      return createScfHandler(api, b, {
+        invoker: env.invoker,
+        maxBodyBytes: limits.maxBodyBytes,
+        debug: env.debug,
+        conversion,
+      });
     case 'websocket':
     case 'websocketFunctions':
       return undefined;

@@ -1,5 +1,6 @@
 /** Function backend: buffers the request body (bounded), invokes the function, writes its result. */
 import type { ApiConfig, ScfBackendConfig } from '../../model';
+import { resultErrorCode, type ErrorConversion } from '../error-conversion';
 import { Errors, GatewayError, sendError } from '../errors';
 import { buildEvent } from '../functions/event';
 import { responseHeaders } from '../headers';
@@ -14,6 +15,8 @@ export type ScfEnv = {
   readonly debug: boolean;
   /** Request body limit; default: the config's `limits.maxBodyBytes`. */
   readonly maxBodyBytes?: number;
+  /** The API's declared error codes that replace function error codes (and integration statuses). */
+  readonly conversion?: ErrorConversion;
 } & (
   | {
       /** A shared invoker (the gateway's, also used by WebSocket function APIs); its owner closes it. */
@@ -45,8 +48,21 @@ export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env
     res.end(req.method === 'HEAD' || empty ? undefined : result.body);
   };
 
+  const conversion = env.conversion;
+  /** The declared error a result converts to, if any: its error code first, then an integration status. */
+  const convertResult = (value: unknown): GatewayError | undefined => {
+    if (!conversion) return undefined;
+    const byCode = conversion.byFunctionCode(resultErrorCode(value));
+    if (byCode || !backend.responseIntegration) return byCode;
+    const status = (value as { statusCode?: unknown } | null)?.statusCode;
+    return typeof status === 'number' ? conversion.byStatus(status) : undefined;
+  };
+
   const fail = (ctx: RequestContext, err: unknown): void => {
     const head = ctx.req.method === 'HEAD';
+    // A function's error code the API converts (`response.errorCodes` from a function) is an answer, not a failure.
+    const converted = err instanceof FunctionThrew ? conversion?.byFunctionCode(err.thrown.code) : undefined;
+    if (converted) return sendError(ctx.res, ctx.requestId, withCors(converted, ctx), head);
     const gatewayErr =
       err instanceof GatewayError
         ? err
@@ -63,10 +79,16 @@ export function createScfHandler(_api: ApiConfig, backend: ScfBackendConfig, env
     handle(ctx: RequestContext): void {
       const started = process.hrtime.bigint();
       const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e6;
-      readBody(ctx.req, env.maxBodyBytes ?? ctx.config.service.limits.maxBodyBytes)
-        .then((body) => invoker.invoke(backend.function, buildEvent(ctx, body), ctx.requestId))
+      // A body read before (body validation) is the one to send.
+      const body = ctx.body
+        ? Promise.resolve(ctx.body)
+        : readBody(ctx.req, env.maxBodyBytes ?? ctx.config.service.limits.maxBodyBytes);
+      body
+        .then((bytes) => invoker.invoke(backend.function, buildEvent(ctx, bytes), ctx.requestId))
         .then((value) => {
           ctx.backendMs = elapsed();
+          const converted = convertResult(value);
+          if (converted) return sendError(ctx.res, ctx.requestId, withCors(converted, ctx), ctx.req.method === 'HEAD');
           write(ctx, backend.responseIntegration ? integrationResult(value) : passthroughResult(value));
         })
         .catch((err: unknown) => {

@@ -30,6 +30,8 @@ export interface FunctionFailure {
    * `module_not_found`, or `load_failed` (the module threw while loading).
    */
   readonly load?: string;
+  /** The thrown error's `code` (a string or an integer), for error-code conversion. */
+  readonly code?: string | number;
 }
 
 /**

@@ -2,8 +2,8 @@
 // Plain CommonJS with only node: built-ins: it is copied next to the bundled gateway.
 //
 // Protocol: the pool posts { id, event, context }; the worker answers
-// { id, ok: true, result } or { id, ok: false, error: { message, stack, load? } } (`load` when the handler
-// could not be loaded: handler_not_found, module_not_found or load_failed).
+// { id, ok: true, result } or { id, ok: false, error: { message, stack, code?, load? } } (`load` when the
+// handler could not be loaded: handler_not_found, module_not_found or load_failed; `code` the thrown error's).
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync } = require('node:fs');
@@ -93,7 +93,13 @@ function invoke(handler, event, context) {
 }
 
 function describe(err) {
-  if (err instanceof Error) return { message: String(err.message), stack: String(err.stack) };
+  if (err instanceof Error) {
+    const out = { message: String(err.message), stack: String(err.stack) };
+    // An error code the API may convert (`response.errorCodes[].from.functionError`).
+    const code = err.code;
+    if ((typeof code === 'string' && code.length <= 128) || Number.isInteger(code)) out.code = code;
+    return out;
+  }
   let message;
   try {
     message = typeof err === 'string' ? err : JSON.stringify(err);

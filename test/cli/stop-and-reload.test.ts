@@ -38,6 +38,13 @@ async function npmStart(): Promise<NpmStart> {
   return { npm, gatewayPid: listening.pid, port: Number(listening.http.split(':').pop()) };
 }
 
+/** The port closed and the gateway gone; on failure the output shows what the gateway logged. */
+async function expectStopped(npm: Started, gatewayPid: number, port: number): Promise<void> {
+  const closed = await waitUntilClosed(port);
+  const gone = await waitUntilGone(gatewayPid);
+  expect({ closed, gone, log: npm.output.stderr.split('\n').slice(-15) }).toMatchObject({ closed: true, gone: true });
+}
+
 describe('npm start', () => {
   it('binds 127.0.0.1, reloads on SIGHUP to the gateway, and stops with SIGTERM to npm', async () => {
     const { npm, gatewayPid, port } = await npmStart();
@@ -56,24 +63,21 @@ describe('npm start', () => {
 
     process.kill(npm.pid, 'SIGTERM');
     await npm.exited;
-    expect(await waitUntilClosed(port)).toBe(true);
-    expect(await waitUntilGone(gatewayPid)).toBe(true);
+    await expectStopped(npm, gatewayPid, port);
   });
 
   it('stops the gateway on SIGINT to npm', async () => {
     const { npm, gatewayPid, port } = await npmStart();
     process.kill(npm.pid, 'SIGINT');
     await npm.exited;
-    expect(await waitUntilClosed(port)).toBe(true);
-    expect(await waitUntilGone(gatewayPid)).toBe(true);
+    await expectStopped(npm, gatewayPid, port);
   });
 
   it('stops the gateway, rather than orphaning it, on SIGHUP to npm (which npm does not pass on)', async () => {
     const { npm, gatewayPid, port } = await npmStart();
     process.kill(npm.pid, 'SIGHUP');
     await npm.exited;
-    expect(await waitUntilClosed(port)).toBe(true);
-    expect(await waitUntilGone(gatewayPid)).toBe(true);
+    await expectStopped(npm, gatewayPid, port);
     expect(events(npm.output.stderr, 'parent_exited')[0]?.message).toContain(`kill -HUP ${gatewayPid}`);
   });
 });
@@ -102,16 +106,14 @@ describe('npx apigw serve', () => {
     expect((await request(`http://127.0.0.1:${port}/a`)).statusCode).toBe(200);
     process.kill(npm.pid, 'SIGTERM');
     await npm.exited;
-    expect(await waitUntilClosed(port)).toBe(true);
-    expect(await waitUntilGone(gatewayPid)).toBe(true);
+    await expectStopped(npm, gatewayPid, port);
   });
 
   it('stops the gateway, rather than orphaning it, on SIGHUP to npx', async () => {
     const { npm, gatewayPid, port } = await npxServe();
     process.kill(npm.pid, 'SIGHUP');
     await npm.exited;
-    expect(await waitUntilClosed(port)).toBe(true);
-    expect(await waitUntilGone(gatewayPid)).toBe(true);
+    await expectStopped(npm, gatewayPid, port);
     expect(events(npm.output.stderr, 'parent_exited')[0]?.message).toContain(`kill -HUP ${gatewayPid}`);
   });
 });

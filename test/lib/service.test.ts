@@ -2,7 +2,18 @@
 import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import type { Construct } from 'constructs';
-import { ApiPath, Auth, Cors, Duration, HttpBackend, MockBackend, Secret, Service, WebSocketBackend } from '../../lib';
+import {
+  ApiPath,
+  Auth,
+  Cors,
+  DockerContainerTarget,
+  Duration,
+  HttpBackend,
+  MockBackend,
+  Secret,
+  Service,
+  WebSocketBackend,
+} from '../../lib';
 
 interface Synthed {
   resource: {
@@ -181,3 +192,47 @@ describe('Service', () => {
 });
 
 void App;
+
+describe('Service listeners', () => {
+  const https = {
+    port: 8443,
+    certificates: [
+      { domains: ['api.example.com'], cert: Secret.fromFile('/run/tls.crt'), key: Secret.fromFile('/run/tls.key') },
+    ],
+  };
+
+  it('names the published HTTPS port in redirects (DockerContainerTarget publishPorts)', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop', {
+      https,
+      redirectHttpToHttps: true,
+      deployment: new DockerContainerTarget({
+        publishPorts: { https: 20543 },
+        mounts: [{ type: 'bind', source: '/srv/tls', target: '/run' }],
+      }),
+    });
+    expect(svc.toConfig().service.listeners.http?.redirectPort).toBe(20543);
+  });
+
+  it('leaves the redirect port out when clients reach HTTPS at the container port', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop', {
+      https,
+      redirectHttpToHttps: true,
+      deployment: new DockerContainerTarget({
+        hostNetwork: true,
+        publishPorts: { https: 20543 },
+        mounts: [{ type: 'bind', source: '/srv/tls', target: '/run' }],
+      }),
+    });
+    expect(svc.toConfig().service.listeners.http?.redirectPort).toBeUndefined();
+  });
+
+  it('binds listenerHost and serves metrics on their own listener when asked', () => {
+    const s = stack();
+    const svc = new Service(s, 'shop', { listenerHost: '127.0.0.1', metricsListener: { port: 9464 } });
+    const { listeners } = svc.toConfig().service;
+    expect(listeners.http?.host).toBe('127.0.0.1');
+    expect(listeners.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+  });
+});

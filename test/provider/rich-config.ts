@@ -43,6 +43,7 @@ export function richConfig(): AppliedConfig {
         { name: 'all', keyPairs: ['AKID1'] },
       ],
       connectionsAdminToken: { env: 'PUSH_TOKEN' },
+      apiDefaults: { ipAccess: { allow: ['10.0.0.0/8'], deny: ['10.9.0.0/16'] }, rateLimitPerSecond: 100 },
     },
     apis: [
       {
@@ -75,8 +76,13 @@ export function richConfig(): AppliedConfig {
           contentType: 'application/json',
           successSample: '{"id":1}',
           failureSample: '{"error":"x"}',
-          errorCodes: [{ code: 'NotFound', message: 'no such pet', description: 'the id is unknown' }],
+          errorCodes: [
+            { code: 'NotFound', message: 'no such pet', description: 'the id is unknown' },
+            { code: 'PetGone', message: 'gone', status: 410, from: { type: 'backendStatus', statuses: [404, 410] } },
+          ],
         },
+        ipAccess: { allow: [], deny: ['2001:db8::/32'] },
+        rateLimitPerSecond: 50,
       },
       {
         name: 'signed',
@@ -92,6 +98,7 @@ export function richConfig(): AppliedConfig {
           isBase64Encoded: true,
         },
         response: { errorCodes: [] },
+        bodySchema: '{"type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":64}}}',
       },
       {
         name: 'jwt',
@@ -117,7 +124,16 @@ export function richConfig(): AppliedConfig {
           function: target('hello', bundled('functions/hello', 'a'.repeat(64))),
           responseIntegration: true,
         },
-        response: { errorCodes: [] },
+        response: {
+          errorCodes: [
+            {
+              code: 'NoPet',
+              message: 'no such pet',
+              status: 404,
+              from: { type: 'functionError', errorCodes: ['E404'] },
+            },
+          ],
+        },
       },
       {
         name: 'pem',
@@ -219,6 +235,29 @@ export function otherRichConfig(): AppliedConfig {
       connectionsAdminToken: { file: '/run/secrets/push' },
     },
     apis: [
+      {
+        name: 'remoteKeys',
+        frontend: { type: 'http', rawPath: '=/remote-keys', match: 'exact', path: '/remote-keys', method: 'GET' },
+        auth: {
+          type: 'oauth2',
+          verifier: {
+            remoteJwks: {
+              url: 'https://login.example/.well-known/jwks.json',
+              timeoutMs: 2000,
+              cooldownMs: 10_000,
+              cacheMaxAgeMs: 300_000,
+            },
+            algorithms: ['RS256'],
+            clockToleranceSec: 30,
+            tokenLocation: { from: 'header', name: 'authorization', scheme: 'Bearer' },
+            forwardClaims: [],
+          },
+        },
+        cors: null,
+        parameters: [],
+        backend: { type: 'mock', statusCode: 200, headers: {}, body: '', isBase64Encoded: false },
+        response: { errorCodes: [] },
+      },
       {
         name: 'ws2',
         frontend: { type: 'websocket', rawPath: '/ws2', match: 'plain', path: '/ws2', method: 'GET' },

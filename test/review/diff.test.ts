@@ -287,6 +287,140 @@ describe('gateway diff findings', () => {
   });
 });
 
+describe('gateway diff of traffic policies', () => {
+  const policies = (
+    service: Partial<GatewayConfig['service']> = {},
+    apis: Partial<GatewayConfig['apis'][0]>[] = [{}, {}],
+  ): GatewayConfig =>
+    gatewayConfig(
+      [
+        api('users', '=/users', http('https://users.internal'), apis[0]),
+        api('orders', '=/orders', http('https://orders.internal'), apis[1]),
+      ],
+      service,
+    );
+  const risksOf = (b: GatewayConfig, h: GatewayConfig) =>
+    diffGateways(map(b), map(h)).services[0]!.risks.filter((r) =>
+      ['ip-allow-widened', 'ip-deny-removed', 'rate-limit-raised', 'body-validation-removed', 'auth-weakened'].includes(
+        r.kind,
+      ),
+    );
+
+  it('flags an allow list that admits more, on the API and through the service default (one finding for every API)', () => {
+    const b = policies({ apiDefaults: { ipAccess: { allow: ['10.0.0.0/8'], deny: [] } } });
+    // Narrowing is not a risk.
+    expect(risksOf(b, policies({ apiDefaults: { ipAccess: { allow: ['10.1.0.0/16'], deny: [] } } }))).toEqual([]);
+    expect(
+      risksOf(b, policies({ apiDefaults: { ipAccess: { allow: ['10.0.0.0/8', '192.168.0.0/16'], deny: [] } } })),
+    ).toEqual([
+      {
+        kind: 'ip-allow-widened',
+        apis: ['users', 'orders'],
+        detail: 'IP allow list widened: 192.168.0.0/16 now admitted',
+      },
+    ]);
+    expect(risksOf(b, policies({}))).toEqual([
+      {
+        kind: 'ip-allow-widened',
+        apis: ['users', 'orders'],
+        detail: 'IP allow list removed: any address may call (was 10.0.0.0/8)',
+      },
+    ]);
+    // An API's own empty lists replace the default: that API admits anyone now.
+    expect(risksOf(b, policies(b.service, [{ ipAccess: { allow: [], deny: [] } }, {}]))).toEqual([
+      {
+        kind: 'ip-allow-widened',
+        apis: ['users'],
+        detail: 'IP allow list removed: any address may call (was 10.0.0.0/8)',
+      },
+    ]);
+    const d = diffGateways(map(b), map(policies({ apiDefaults: { ipAccess: { allow: ['0.0.0.0/0'], deny: [] } } })));
+    expect(text(d)).toContain('service.apiDefaults.ipAccess.allow: ["10.0.0.0/8"] → ["0.0.0.0/0"]');
+  });
+
+  it('flags a deny entry that no remaining entry covers', () => {
+    const b = policies({}, [{ ipAccess: { allow: [], deny: ['203.0.113.0/24', '2001:db8::/32'] } }, {}]);
+    expect(
+      risksOf(b, policies({}, [{ ipAccess: { allow: [], deny: ['203.0.0.0/16', '2001:db8::/32'] } }, {}])),
+    ).toEqual([]);
+    expect(risksOf(b, policies({}, [{ ipAccess: { allow: [], deny: ['203.0.113.0/25'] } }, {}]))).toEqual([
+      {
+        kind: 'ip-deny-removed',
+        apis: ['users'],
+        detail: 'IP deny list no longer refuses 203.0.113.0/24, 2001:db8::/32',
+      },
+    ]);
+  });
+
+  it('flags a rate limit raised or removed, and a body schema removed', () => {
+    const schema = '{"type":"object"}';
+    const b = policies({ apiDefaults: { rateLimitPerSecond: 10 } }, [
+      { bodySchema: schema },
+      { rateLimitPerSecond: 5 },
+    ]);
+    expect(
+      risksOf(
+        b,
+        policies({ apiDefaults: { rateLimitPerSecond: 5 } }, [{ bodySchema: schema }, { rateLimitPerSecond: 2 }]),
+      ),
+    ).toEqual([]);
+    expect(risksOf(b, policies({}, [{}, { rateLimitPerSecond: 50 }]))).toEqual([
+      { kind: 'rate-limit-raised', apis: ['users'], detail: 'rate limit removed (was 10 requests per second)' },
+      {
+        kind: 'body-validation-removed',
+        apis: ['users'],
+        detail: 'request body schema removed: bodies reach the backend unchecked',
+      },
+      { kind: 'rate-limit-raised', apis: ['orders'], detail: 'rate limit raised from 5 to 50 requests per second' },
+    ]);
+  });
+
+  it('shows converted error codes and JWKS URLs field by field, and flags keys fetched over http://', () => {
+    const oauth = (url: string): Partial<GatewayConfig['apis'][0]> => ({
+      auth: {
+        type: 'oauth2',
+        verifier: {
+          remoteJwks: { url, timeoutMs: 5000, cooldownMs: 30000, cacheMaxAgeMs: 600000 },
+          algorithms: ['RS256'],
+          clockToleranceSec: 30,
+          tokenLocation: { from: 'header', name: 'authorization', scheme: 'Bearer' },
+          forwardClaims: [],
+        },
+      },
+    });
+    const b = policies({}, [oauth('https://login.example/jwks'), {}]);
+    const h = policies({}, [
+      oauth('http://login.example/jwks'),
+      {
+        response: {
+          errorCodes: [
+            { code: 'Gone', message: 'gone', status: 404, from: { type: 'backendStatus', statuses: [404] } },
+          ],
+        },
+      },
+    ]);
+    expect(risksOf(b, h)).toEqual([
+      {
+        kind: 'auth-weakened',
+        apis: ['users'],
+        detail: 'OAuth 2.0 weakened (keys now fetched over unencrypted http://login.example/jwks)',
+      },
+    ]);
+    const t = text(diffGateways(map(b), map(h)));
+    expect(t).toContain('auth.verifier.remoteJwks.url: "https://login.example/jwks" → "http://login.example/jwks"');
+    expect(t).toContain('response.errorCodes[Gone].from.statuses: (none) → [404]');
+  });
+
+  it('shows a long body schema by size and fingerprint', () => {
+    const long = JSON.stringify({
+      type: 'object',
+      properties: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, { type: 'string' }])),
+    });
+    const d = diffGateways(map(policies()), map(policies({}, [{ bodySchema: long }, {}])));
+    expect(text(d)).toMatch(/bodySchema: \(none\) → "JSON Schema of \d+ characters sha256:[0-9a-f]{12}"/);
+  });
+});
+
 describe('apigw diff on function code', () => {
   /** A synth-like output folder: config/gateway.json and the function's code next to it. */
   function synthFolder(root: string, code: string, sha256?: string): string {

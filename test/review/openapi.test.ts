@@ -17,12 +17,16 @@ import { api, http, mock } from '../helpers/config';
 import { apigwBin, repoRoot, run } from '../helpers/processes';
 import { tempDir } from '../helpers/temp';
 
+type ErrorSchema = { $ref?: string; properties?: { code?: { enum: string[] } } }[];
 type Operation = {
   operationId: string;
   security: unknown[];
   responses: Record<
     string,
-    { content?: Record<string, { schema?: { allOf?: { properties?: { code?: { enum: string[] } } }[] } }> }
+    {
+      description?: string;
+      content?: Record<string, { schema?: { allOf?: ErrorSchema; anyOf?: { allOf: ErrorSchema }[] } }>;
+    }
   >;
   requestBody?: unknown;
   description?: string;
@@ -49,6 +53,35 @@ function config(): GatewayConfig {
       frontend: { ...api('x', '=/items', mock('')).frontend, method: 'ANY' },
     },
     api('listItems', '=/items', mock('[]')),
+    {
+      ...api('addPet', '=/pets', http('https://pets.internal'), {
+        bodySchema: JSON.stringify({
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', maxLength: 64 } },
+        }),
+        ipAccess: { allow: ['10.0.0.0/8'], deny: [] },
+        rateLimitPerSecond: 50,
+        response: {
+          errorCodes: [
+            {
+              code: 'PetExists',
+              message: 'the pet exists',
+              status: 409,
+              from: { type: 'backendStatus', statuses: [409] },
+            },
+            {
+              code: 'StoreDown',
+              message: 'the store is down',
+              status: 502,
+              from: { type: 'backendStatus', statuses: [500] },
+            },
+            { code: 'Undocumented', message: 'no status' },
+          ],
+        },
+      }),
+      frontend: { ...api('x', '=/pets', mock('')).frontend, method: 'PUT' },
+    },
     api('me', '=/me', mock('{}'), {
       auth: {
         type: 'oauth2',
@@ -201,11 +234,46 @@ describe('apigw openapi', () => {
     expect(items.delete?.requestBody).toBeUndefined();
   });
 
+  it("documents a body schema as the requestBody, and the API's error codes under their status next to the gateway's", () => {
+    const addPet = doc.paths['/pets']?.put;
+    expect(addPet?.requestBody).toEqual({
+      description: expect.stringContaining('checked by the gateway before the backend') as unknown,
+      required: true,
+      content: {
+        'application/json': {
+          schema: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 } } },
+        },
+      },
+    });
+    expect(codesOf(addPet, 400)).toEqual(['BadRequest', 'InvalidBody']);
+    expect(codesOf(addPet, 403)).toEqual(['IpDenied']);
+    expect(codesOf(addPet, 415)).toEqual(['UnsupportedMediaType']);
+    expect(codesOf(addPet, 429)).toEqual(['ApiRateLimited']);
+    expect(declaredOf(addPet, 409)).toEqual(['PetExists']);
+    expect(codesOf(addPet, 409)).toBeUndefined();
+    // 502: the gateway's own and the API's, either may answer.
+    expect(codesOf(addPet, 502)).toEqual(['BadGateway']);
+    expect(declaredOf(addPet, 502)).toEqual(['StoreDown']);
+    expect(addPet?.responses['502']?.description).toContain('`StoreDown` (the store is down, for backend status 500)');
+  });
+
   it('is the same document as toOpenApi', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(toOpenApi(config()));
   });
 });
 
+/** The codes of one kind of error schema (`GatewayError` or `ApiError`) documented under a status. */
+function codesIn(op: Operation | undefined, status: number, ref: string): string[] | undefined {
+  const schema = op?.responses[String(status)]?.content?.['application/json']?.schema;
+  const branches = schema?.anyOf?.map((b) => b.allOf) ?? (schema?.allOf ? [schema.allOf] : []);
+  const branch = branches.find((b) => b[0]?.$ref === `#/components/schemas/${ref}`);
+  return branch?.[1]?.properties?.code?.enum;
+}
+
 function codesOf(op: Operation | undefined, status: number): string[] | undefined {
-  return op?.responses[String(status)]?.content?.['application/json']?.schema?.allOf?.[1]?.properties?.code?.enum;
+  return codesIn(op, status, 'GatewayError');
+}
+
+function declaredOf(op: Operation | undefined, status: number): string[] | undefined {
+  return codesIn(op, status, 'ApiError');
 }
