@@ -2,7 +2,13 @@
 module.exports = {
   // Node's, removing each test file's temp folders after it (test/helpers/temp.ts).
   testEnvironment: '<rootDir>/test/environment.js',
-  roots: ['<rootDir>/test'],
+  // examples/ holds tests users would write (examples/pets-testing), run with the others.
+  roots: ['<rootDir>/test', '<rootDir>/examples'],
+  // The examples import the package by name, as users do: resolved to this checkout's sources.
+  moduleNameMapper: {
+    '^cdktf-apigw$': '<rootDir>/lib/index.ts',
+    '^cdktf-apigw/testing$': '<rootDir>/testing/index.ts',
+  },
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60_000,
@@ -18,6 +24,8 @@ module.exports = {
     'runtime/**/*.ts',
     'cli/**/*.ts',
     'review/**/*.ts',
+    'dev/**/*.ts',
+    'testing/**/*.ts',
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'lcov'],

@@ -21,6 +21,14 @@ const commands: Record<string, Entry> = {
     summary: 'validate a gateway config, naming every bad field',
     load: async () => (await import('./commands/serve')).checkCommand,
   },
+  dev: {
+    summary: 'serve your cdktf app locally and apply each saved change live',
+    load: async () => (await import('./commands/dev')).devCommand,
+  },
+  docs: {
+    summary: 'an offline documentation site per service, from its config',
+    load: async () => (await import('./commands/docs')).docsCommand,
+  },
   sign: {
     summary: 'print the headers of a signed key-pair request',
     load: async () => (await import('./commands/sign')).signCommand,

@@ -103,6 +103,27 @@ app.synth();`,
     { cwd: app, encoding: 'utf8' },
   );
   expect(signed).toBe('x-date authorization');
+  // The testing helper runs a stack's gateway from the installed package.
+  const tested = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `const { App, TerraformStack } = require('cdktf');
+const { DockerProvider } = require('@cdktf/provider-docker/lib/provider');
+const { Service, MockBackend } = require('cdktf-apigw');
+const { startGateway } = require('cdktf-apigw/testing');
+const stack = new TerraformStack(new App({ outdir: 'out-testing' }), 'tested');
+new DockerProvider(stack, 'docker', {});
+new Service(stack, 'edge').addApi('hello', { path: '=/hello', backend: MockBackend.json({ hi: 'there' }) });
+startGateway(stack).then(async (gateway) => {
+  const res = await gateway.request('/hello');
+  await gateway.stop();
+  process.stdout.write(res.status + ' ' + res.body);
+});`,
+    ],
+    { cwd: app, encoding: 'utf8' },
+  );
+  expect(tested).toBe('200 {"hi":"there"}');
   const installed = JSON.parse(
     readFileSync(join(app, 'node_modules', 'cdktf-apigw', 'package.json'), 'utf8'),
   ) as Record<string, unknown>;
