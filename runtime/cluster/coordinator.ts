@@ -21,6 +21,7 @@
  *   every worker.
  */
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -198,6 +199,8 @@ export class Coordinator {
     const handles = this.running();
     const [first, ...rest] = handles;
     const out: { -readonly [K in keyof ListenAddresses]: ListenAddresses[K] } = {};
+    const { http, https } = this.bindFor();
+    for (const bind of [http, https]) if (bind) await ensurePortFree(bind.port, bind.host);
     const answer = await this.listenWorker(first as WorkerHandle);
     Object.assign(out, answer);
     await Promise.all(rest.map((h) => this.listenWorker(h)));
@@ -483,6 +486,23 @@ export class Coordinator {
     }
     return out.join('\n') + '\n';
   }
+}
+
+/**
+ * Fails as a one-thread gateway does when the port is taken. The workers bind
+ * with SO_REUSEPORT, which would let them share a port that another gateway
+ * also bound with it (two instances silently splitting the traffic): a plain
+ * bind first refuses a port anyone holds. (Port 0 needs no check: the first
+ * worker gets a fresh port and the others bind that one.)
+ */
+async function ensurePortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** Folder of each stored bundle an applied config runs, by sha256. */
