@@ -88,7 +88,7 @@ interface WorkerHandle {
   elu: EventLoopUtilization | undefined;
 }
 
-/** A worker that ran at least this long before it stopped is replaced at once; sooner, after a growing delay. */
+/** A replaced worker that stops again before this long is crash-looping: replaced after a growing delay. */
 const STABLE_MS = 10_000;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
@@ -328,8 +328,12 @@ export class Coordinator {
       ranMs,
       ...(handle.error ? { error: handle.error.stack ?? String(handle.error) } : {}),
     });
-    const delay =
-      ranMs >= STABLE_MS ? 0 : Math.min(MAX_RETRY_MS, (this.retryMs.get(handle.index) ?? 0) * 2 || FIRST_RETRY_MS);
+    // A first crash, or one after a stable run, is replaced at once; a replacement that stops again soon is a
+    // crash loop: replaced after a growing delay.
+    const looping = ranMs < STABLE_MS && this.retryMs.has(handle.index);
+    const delay = looping
+      ? Math.min(MAX_RETRY_MS, (this.retryMs.get(handle.index) as number) * 2 || FIRST_RETRY_MS)
+      : 0;
     this.retryMs.set(handle.index, delay);
     if (delay === 0) return void this.replace(handle.index, false);
     // A crash loop: the instance reports `failing` until the worker serves again.

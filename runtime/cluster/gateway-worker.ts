@@ -59,7 +59,7 @@ export function runGatewayWorker(data: WorkerData): void {
     rateCounters,
     functionWorkers: data.functionWorkers,
     connectionShare: 1 / data.workers,
-    health: (draining) => instance.health(data.index, draining),
+    health: (draining) => instance.health(data.index, draining, metrics.generation),
   });
   /** Generations compiled and waiting for their commit, by id. */
   const prepared = new Map<number, CompiledGateway>();

@@ -11,7 +11,8 @@
  *   replaced waits for its next restart (a crash loop: the orchestrator
  *   should replace the process);
  * - `503 draining` once SIGTERM (or SIGINT) was received.
- * The body names the answering worker and `{serving, expected}`.
+ * The body names the answering worker, the config generation it serves and
+ * `{serving, expected}`.
  */
 import type { HealthAnswer } from '../handler';
 
@@ -53,8 +54,8 @@ export class InstanceState {
     Atomics.store(this.words, DRAINING, 1);
   }
 
-  /** The health answer of worker `worker`, itself draining or not. */
-  health(worker: number, draining: boolean): HealthAnswer {
+  /** The health answer of worker `worker`, itself draining or not, serving `generation`. */
+  health(worker: number, draining: boolean, generation: number): HealthAnswer {
     const workers = { serving: this.serving, expected: this.expected };
     const status =
       draining || Atomics.load(this.words, DRAINING) === 1
@@ -66,7 +67,7 @@ export class InstanceState {
             : 'ok';
     return {
       status: status === 'draining' || status === 'failing' ? 503 : 200,
-      body: { status, worker, workers },
+      body: { status, worker, generation, workers },
     };
   }
 }

@@ -96,7 +96,7 @@ export function describeWithWorkers(name: string, fn: () => void): void {
 
 export interface Health {
   readonly status: number;
-  readonly body: { status: string; worker?: number; workers?: { serving: number; expected: number } };
+  readonly body: { status: string; worker?: number; generation?: number; workers?: { serving: number; expected: number } };
 }
 
 /** One raw HTTP/1.1 request on `socket` (keep-alive), answered with a Content-Length body. */
