@@ -206,7 +206,8 @@ export class Coordinator {
     await Promise.all(rest.map((h) => this.listenWorker(h)));
     if (this.admin) out.admin = await this.admin.listen();
     if (this.metricsServer) out.metrics = await this.metricsServer.listen();
-    if (this.options.faults.crashOnSigusr2) process.on('SIGUSR2', () => void this.workers[0]?.channel.call('crash'));
+    if (this.options.faults.crashOnSigusr2)
+      process.on('SIGUSR2', () => void this.workers[0]?.channel.call('crash').catch(() => undefined));
     return out;
   }
 
@@ -344,6 +345,18 @@ export class Coordinator {
 
   /** Starts worker `index` again on the generation being served, with no config change in progress. */
   private async replace(index: number, failing: boolean): Promise<void> {
+    try {
+      await this.replaceNow(index);
+    } catch (err) {
+      // The config queue is closed (shutdown): nothing to replace.
+      if (!this.closing)
+        this.options.events.error('worker_start_failed', { worker: index, reason: (err as Error).message });
+    } finally {
+      if (failing) this.instance.changeFailing(-1);
+    }
+  }
+
+  private async replaceNow(index: number): Promise<void> {
     await this.live.exclusive(async () => {
       const current = this.current;
       if (this.closing || !current || this.workers[index]) return;
@@ -365,7 +378,6 @@ export class Coordinator {
         void handle.thread.terminate();
       }
     });
-    if (failing) this.instance.changeFailing(-1);
   }
 
   /** Stops every worker at once (a failed start). */

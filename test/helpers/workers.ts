@@ -7,7 +7,6 @@
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'undici';
 import type { GatewayConfig } from '../../model';
 import { reusePortUnsupported } from '../../runtime/cluster/worker-count';
 import { GATEWAY_BUNDLE } from './gateway-process';
@@ -96,7 +95,12 @@ export function describeWithWorkers(name: string, fn: () => void): void {
 
 export interface Health {
   readonly status: number;
-  readonly body: { status: string; worker?: number; generation?: number; workers?: { serving: number; expected: number } };
+  readonly body: {
+    status: string;
+    worker?: number;
+    generation?: number;
+    workers?: { serving: number; expected: number };
+  };
 }
 
 /** One raw HTTP/1.1 request on `socket` (keep-alive), answered with a Content-Length body. */
@@ -160,16 +164,4 @@ export async function connectionToWorker(port: number, worker: number, tries = 2
     socket.destroy();
   }
   throw new Error(`no connection reached worker ${worker} in ${tries} tries`);
-}
-
-/** An undici client whose one connection is `socket` (a request after it closed fails). */
-export function clientOn(socket: Socket, origin: string): Client {
-  let given = false;
-  return new Client(origin, {
-    connect: (_options, callback) => {
-      if (given) return callback(new Error('the pinned connection is gone'), null);
-      given = true;
-      callback(null, socket);
-    },
-  });
 }
