@@ -1,4 +1,4 @@
-// node bench/workers.mjs (after `npm run build`; needs wrk and a Node.js >= 22.12 for 2 workers)
+// node bench/workers.mjs [--counters-only] (after `npm run build`; needs wrk and a Node.js >= 22.12 for 2 workers)
 //
 // What `service.workers` buys and costs on this machine: the bundled gateway with `workers: 1` and
 // `workers: 2`, each its own process, under wrk keep-alive load (-t2 -c50), interleaved round by round
@@ -161,6 +161,10 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+if (process.argv.includes('--counters-only')) {
+  process.stdout.write(await counterTakes());
+  process.exit(0);
+}
 const backend = await forkReady(join(root, 'bench', 'backend.mjs'), ['0']);
 const loads = [
   { name: 'proxied GET (routing + params + CORS)', path: '/pets/42' },
@@ -232,6 +236,10 @@ async function counterTakes() {
   const source = `const { workerData, parentPort } = require('node:worker_threads');
 const { CounterTable } = require(workerData.module);
 const table = new CounterTable(workerData.buffer, workerData.owner);
+// Both threads start together: each counts itself in, then waits for the other.
+const start = new Int32Array(workerData.start);
+Atomics.add(start, 0, 1);
+while (Atomics.load(start, 0) < 2);
 const t = process.hrtime.bigint();
 for (let i = 0; i < workerData.n; i++) table.take(0, Infinity, Infinity, 1000, 0);
 parentPort.postMessage(Number(process.hrtime.bigint() - t) / workerData.n);`;
@@ -239,11 +247,12 @@ parentPort.postMessage(Number(process.hrtime.bigint() - t) / workerData.n);`;
   const contendedNs = await (async () => {
     const runs = [];
     for (let r = 0; r < 5; r++) {
+      const start = new SharedArrayBuffer(4);
       const times = await Promise.all(
         [1, 2].map(
           (owner) =>
             new Promise((resolve, reject) => {
-              const w = new Worker(source, { eval: true, workerData: { module, buffer, owner, n: N } });
+              const w = new Worker(source, { eval: true, workerData: { module, buffer, start, owner, n: N } });
               w.once('message', resolve);
               w.once('error', reject);
             }),
