@@ -136,7 +136,7 @@ export async function runGateway(
   return -1;
 }
 
-/** Worker threads to run: `service.workers`, else the CPUs; one (with `workers_unavailable` logged) when more cannot run. */
+/** Worker threads to run: `service.workers`, else the CPUs; one (with `workers_unavailable` logged once) when more cannot run. */
 function workerCount(loaded: LoadedConfig, events: EventLog): number {
   const configured = loaded.config.service.workers;
   const wanted = configured ?? defaultWorkers();
@@ -147,7 +147,10 @@ function workerCount(loaded: LoadedConfig, events: EventLog): number {
       ? 'the gateway runs from its TypeScript sources; worker threads need the built runtime (npm run build)'
       : undefined);
   if (reason === undefined) return wanted;
-  events.warn('workers_unavailable', { workers: wanted, configured: configured !== undefined, serving: 1, reason });
+  // A warning when `workers` asked for more; only news when the default did (Node 20 is still supported).
+  const fields = { workers: wanted, configured: configured !== undefined, serving: 1, reason };
+  if (configured !== undefined) events.warn('workers_unavailable', fields);
+  else events.info('workers_unavailable', fields);
   return 1;
 }
 

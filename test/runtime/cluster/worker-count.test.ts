@@ -111,5 +111,18 @@ const noReusePort = reusePortUnsupported();
         await gw.stop();
       }
     });
+
+    it('says so at info level when the default asked for more (the CPUs)', async () => {
+      const gw = await startWorkersGateway(hello());
+      try {
+        expect(gw.listening.workers).toBe(1);
+        const expected = defaultWorkers();
+        expect(gw.events('workers_unavailable')).toEqual(
+          expected > 1 ? [expect.objectContaining({ level: 'info', workers: expected, configured: false })] : [],
+        );
+      } finally {
+        await gw.stop();
+      }
+    });
   },
 );
