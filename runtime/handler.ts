@@ -61,14 +61,15 @@ export function handleRequest(
   if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;
   state.inFlight.add(res);
-  res.once('close', () => {
+  // `on`, not `once`: 'close' is emitted once, and `once` costs a wrapper per request.
+  res.on('close', () => {
     state.metrics.inFlight--;
     state.inFlight.delete(res);
     const status = res.writableFinished ? res.statusCode : 499;
-    const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    const durationMs = performance.now() - info.startedAt;
     const apiName = info.apiName;
     state.metrics.record(apiName, status, durationMs / 1000);
-    const ctx = info.ctx;
+    const ctx = info.ctx as RequestContext | undefined;
     if (ctx?.backendFailure !== undefined && apiName !== null) {
       state.metrics.backendFailure(apiName, ctx.backendFailure);
       logBackendFailure(state.events, ctx, status);
@@ -86,6 +87,8 @@ export function handleRequest(
         clientIp: info.clientIp,
       });
     }
+    // Last, as before: a backend request still in flight is aborted once the request is accounted for.
+    ctx?.backendCall?.clientClosed();
   });
 
   const admitted = admit(state, req, res, info);

@@ -38,8 +38,8 @@ export interface RequestParams {
 export interface AdmittedRequest {
   readonly req: IncomingMessage;
   readonly requestId: string;
-  /** process.hrtime.bigint() when the request arrived. */
-  readonly startedAt: bigint;
+  /** performance.now() when the request arrived (milliseconds; a number, so no BigInt per request). */
+  readonly startedAt: number;
   readonly api: ApiConfig;
   readonly config: GatewayConfig;
   /** The normalised path the router matched (see README "Path normalisation"). */
@@ -81,6 +81,14 @@ export interface RequestContext extends AdmittedRequest {
   readonly res: ServerResponse;
   /** The whole request body, when a stage before the backend read it (body validation); the backend sends it. */
   body?: Buffer;
+  /** The HTTP backend's request in flight, told by the handler when the client's connection closes. */
+  backendCall?: BackendCallInFlight;
+}
+
+/** An HTTP backend request in flight (`backends/http.ts`). */
+export interface BackendCallInFlight {
+  /** The client's connection closed: abort the backend request unless it is over. */
+  clientClosed(): void;
 }
 
 /** Serves an HTTP API's requests once routing, parameters and auth passed. */
