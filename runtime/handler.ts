@@ -14,6 +14,7 @@ import { Errors, GatewayError, sendError } from './errors';
 import { METRICS_CONTENT_TYPE, type Metrics } from './metrics';
 import type { AdmittedRequest, RequestContext } from './pipeline';
 import { functionLabel } from './functions/invoker';
+import type { InFlightResponses } from './in-flight';
 import type { TlsPolicy } from './tls';
 import { handleConnectionsAdmin } from './websocket/admin';
 import type { ConnectionRegistry } from './websocket/connections';
@@ -27,7 +28,7 @@ export interface HandlerState {
   tls: TlsPolicy | undefined;
   draining: boolean;
   /** Responses whose head is not written yet may still be told to close (see `startDraining`). */
-  readonly inFlight: Set<ServerResponse>;
+  readonly inFlight: InFlightResponses;
   readonly registry: ConnectionRegistry;
   readonly log: AccessLog;
   readonly events: EventLog;
@@ -60,16 +61,17 @@ export function handleRequest(
 
   if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;
-  state.inFlight.add(res);
-  // `on`, not `once`: 'close' is emitted once, and `once` costs a wrapper per request.
-  res.on('close', () => {
+  const entry = state.inFlight.add(res);
+  // `once`, not `on`: the response object outlives the request, and a listener left on it would keep the
+  // whole request (context, headers, parameters) alive through garbage collections (bench/README.md).
+  res.once('close', () => {
     state.metrics.inFlight--;
-    state.inFlight.delete(res);
+    state.inFlight.remove(entry);
     const status = res.writableFinished ? res.statusCode : 499;
     const durationMs = performance.now() - info.startedAt;
     const apiName = info.apiName;
     state.metrics.record(apiName, status, durationMs / 1000);
-    const ctx = info.ctx as RequestContext | undefined;
+    const ctx = info.ctx;
     if (ctx?.backendFailure !== undefined && apiName !== null) {
       state.metrics.backendFailure(apiName, ctx.backendFailure);
       logBackendFailure(state.events, ctx, status);
@@ -87,8 +89,6 @@ export function handleRequest(
         clientIp: info.clientIp,
       });
     }
-    // Last, as before: a backend request still in flight is aborted once the request is accounted for.
-    ctx?.backendCall?.clientClosed();
   });
 
   const admitted = admit(state, req, res, info);

@@ -81,14 +81,6 @@ export interface RequestContext extends AdmittedRequest {
   readonly res: ServerResponse;
   /** The whole request body, when a stage before the backend read it (body validation); the backend sends it. */
   body?: Buffer;
-  /** The HTTP backend's request in flight, told by the handler when the client's connection closes. */
-  backendCall?: BackendCallInFlight;
-}
-
-/** An HTTP backend request in flight (`backends/http.ts`). */
-export interface BackendCallInFlight {
-  /** The client's connection closed: abort the backend request unless it is over. */
-  clientClosed(): void;
 }
 
 /** Serves an HTTP API's requests once routing, parameters and auth passed. */
