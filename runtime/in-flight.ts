@@ -3,11 +3,11 @@
  * not written yet to close their connection (`startDraining` in `handler.ts`).
  *
  * A doubly linked list through one small node per request rather than a
- * `Set`: a long-lived `Set` that gains and loses an entry per request made
- * every minor garbage collection several times dearer (its table is rebuilt
- * as deleted slots pile up, and each new table outlives the young generation),
- * about 4 µs per request on the bench (bench/README.md). Adding and removing
- * a node touches only its neighbours.
+ * `Set`: a long-lived `Set` that gained and lost an entry per request made
+ * every minor garbage collection about three times dearer, ~4 µs per request
+ * on the bench (bench/README.md "Per core"; presumably its hash table, rebuilt
+ * as deleted slots pile up, outlived the young generation each time). Adding
+ * and removing a node touches only its neighbours.
  */
 import type { ServerResponse } from 'node:http';
 
