@@ -31,6 +31,7 @@ import { compileGateway, type CompiledGateway } from './compile';
 import { ConnectionGuard, effectiveConnectionCap } from './connection-guard';
 import { loadConfigFile, type LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState } from './handler';
+import { InFlightResponses } from './in-flight';
 import { handleUpgrade } from './upgrade';
 import { Metrics } from './metrics';
 import { MetricsServer } from './metrics-server';
@@ -146,7 +147,7 @@ export class Gateway {
       current: compiled,
       tls: https ? createTlsPolicy(https, start.baseDir, this.env) : undefined,
       draining: false,
-      inFlight: new Set(),
+      inFlight: new InFlightResponses(),
       registry: this.registry,
       log: new AccessLog(sink),
       events: this.events,
