@@ -104,7 +104,7 @@ export function compileMapping(
       for (const [k, v] of Object.entries(params.header)) setHeaders[k] = v;
     } else {
       for (const [k, v] of Object.entries(params.header))
-        if (!(k in setHeaders) && !removeHeaders.includes(k)) setHeaders[k] = v;
+        if (!Object.hasOwn(setHeaders, k) && !removeHeaders.includes(k)) setHeaders[k] = v;
     }
 
     const qs = query ? query.toString() : appendDefaults(rawQuery, params.queryAppend);
