@@ -39,7 +39,8 @@ export type Admission<T> = T | GatewayError | LocalRoute | Promise<T | GatewayEr
 /** Facts about one request, computed once; admission fills in what it learns. */
 export interface RequestInfo {
   readonly requestId: string;
-  readonly startedAt: bigint;
+  /** performance.now() at arrival, in milliseconds. */
+  readonly startedAt: number;
   readonly clientIp: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;
@@ -67,7 +68,7 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   if (clientIp.startsWith('::ffff:')) clientIp = clientIp.slice(7);
   return {
     requestId: randomUUID(),
-    startedAt: process.hrtime.bigint(),
+    startedAt: performance.now(),
     clientIp,
     protocol: socket.encrypted ? 'https' : 'http',
     host: req.headers.host ?? '',

@@ -14,6 +14,7 @@ import { Errors, GatewayError, sendError } from './errors';
 import { sendExposition, type Metrics } from './metrics';
 import type { AdmittedRequest, RequestContext } from './pipeline';
 import { functionLabel } from './functions/invoker';
+import type { InFlightResponses } from './in-flight';
 import type { TlsPolicy } from './tls';
 import { handleConnectionsAdmin } from './websocket/admin';
 import type { ConnectionRegistry } from './websocket/connections';
@@ -27,7 +28,7 @@ export interface HandlerState {
   tls: TlsPolicy | undefined;
   draining: boolean;
   /** Responses whose head is not written yet may still be told to close (see `startDraining`). */
-  readonly inFlight: Set<ServerResponse>;
+  readonly inFlight: InFlightResponses;
   readonly registry: ConnectionRegistry;
   readonly log: AccessLog;
   readonly events: EventLog;
@@ -68,12 +69,14 @@ export function handleRequest(
 
   if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;
-  state.inFlight.add(res);
+  const entry = state.inFlight.add(res);
+  // `once`, not `on`: a listener left on the response keeps the whole request (context, headers, parameters)
+  // reachable from it after the request is over; measured, `on` cost ~3 µs of GC per request (bench/README.md).
   res.once('close', () => {
     state.metrics.inFlight--;
-    state.inFlight.delete(res);
+    state.inFlight.remove(entry);
     const status = res.writableFinished ? res.statusCode : 499;
-    const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    const durationMs = performance.now() - info.startedAt;
     const apiName = info.apiName;
     state.metrics.record(apiName, status, durationMs / 1000);
     const ctx = info.ctx;

@@ -114,7 +114,8 @@ export function backendRequestHeaders(
   const out: string[] = [];
   for (const name in headers) {
     if (!clientMayForward(name, policy.dropped)) continue;
-    if (listed?.has(name) || name in setHeaders || removeHeaders.includes(name)) continue;
+    // Own properties only: a client header named `constructor` is not one the gateway sets.
+    if (listed?.has(name) || Object.hasOwn(setHeaders, name) || removeHeaders.includes(name)) continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, v);

@@ -38,8 +38,8 @@ export interface RequestParams {
 export interface AdmittedRequest {
   readonly req: IncomingMessage;
   readonly requestId: string;
-  /** process.hrtime.bigint() when the request arrived. */
-  readonly startedAt: bigint;
+  /** performance.now() when the request arrived (milliseconds; a number, so no BigInt per request). */
+  readonly startedAt: number;
   readonly api: ApiConfig;
   readonly config: GatewayConfig;
   /** The normalised path the router matched (see README "Path normalisation"). */

@@ -36,6 +36,7 @@ import { compileGateway, type CompiledGateway } from './compile';
 import { ConnectionGuard, effectiveConnectionCap } from './connection-guard';
 import type { LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState, type HealthAnswer } from './handler';
+import { InFlightResponses } from './in-flight';
 import { handleUpgrade } from './upgrade';
 import type { Metrics } from './metrics';
 import { LocalRateCounters, type RateCounters } from './rate-limit';
@@ -118,7 +119,7 @@ export class ServingGateway {
       current: first,
       tls: this.tls,
       draining: false,
-      inFlight: new Set(),
+      inFlight: new InFlightResponses(),
       registry: this.registry,
       log: this.options.log,
       events: this.options.events,

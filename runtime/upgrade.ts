@@ -20,7 +20,7 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
   // logged once the upgrade is answered.
   const record = (status: number, backendFailure?: string): void => {
     const apiName = info.apiName;
-    const durationMs = Number(process.hrtime.bigint() - info.startedAt) / 1e6;
+    const durationMs = performance.now() - info.startedAt;
     state.metrics.record(apiName, status, durationMs / 1000);
     const ctx = info.ctx;
     if (backendFailure !== undefined && apiName !== null && status >= 500 && ctx) {

@@ -82,7 +82,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
         target.removeHeaders,
         hasBody && !chunked ? (buffered !== undefined ? String(buffered.length) : contentLength) : undefined,
       );
-      const started = process.hrtime.bigint();
+      const started = performance.now();
       let controller: Dispatcher.DispatchController | undefined;
       let done = false;
       let paused = false;
@@ -169,7 +169,7 @@ export function createHttpHandler(api: ApiConfig, backend: HttpBackendConfig, en
           }
           responded = true;
           timer.refresh();
-          ctx.backendMs = Number(process.hrtime.bigint() - started) / 1e6;
+          ctx.backendMs = performance.now() - started;
           const converted = env.conversion?.byStatus(statusCode);
           if (converted) {
             // The declared error replaces the answer now; the backend's body is read and dropped.

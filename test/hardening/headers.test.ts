@@ -52,6 +52,15 @@ afterEach(async () => {
 const request = (gw: RunningGateway, headers: string) =>
   send(gw.port, `GET /h HTTP/1.1\r\nHost: gw.example\r\n${headers}Connection: close\r\n\r\n`);
 
+describe('client headers named like object properties', () => {
+  it('forwards a header named constructor (it used to be taken for one the gateway sets, and dropped)', async () => {
+    const r = await request(untrusting, 'Constructor: yes\r\nToString: too\r\n');
+    expect(r.status).toBe(200);
+    expect(lastSeen.constructor).toBe('yes');
+    expect(lastSeen.tostring).toBe('too');
+  });
+});
+
 describe('hop-by-hop headers', () => {
   it('drops hop-by-hop and Connection-listed request headers before the backend', async () => {
     const r = await send(

@@ -132,6 +132,21 @@ describe('key-pair authentication', () => {
     expect(b.body.message).toBe('key B is not bound to this API by a usage plan');
   });
 
+  // The gateway remembers the last date that passed its format check (clients repeat it for a second);
+  // what it remembers must never stand in for another request's missing, empty or malformed date.
+  it('refuses a missing, empty or malformed date right after the same key passed with a good one', async () => {
+    const good = signRequest({ secretId: 'A', secretKey: 'secret-a' });
+    expect((await call('/signed', good)).status).toBe(200);
+    const notADate = 'the x-date header is missing or not an RFC 7231 date (Sun, 06 Nov 1994 08:49:37 GMT)';
+    const { 'x-date': _dropped, ...withoutDate } = good;
+    for (const headers of [withoutDate, { ...good, 'x-date': '' }, { ...good, 'x-date': 'yesterday' }]) {
+      const r = await call('/signed', headers as Record<string, string>);
+      expect(r.status).toBe(401);
+      expect(r.body.message).toBe(notADate);
+    }
+    expect((await call('/signed', good)).status).toBe(200);
+  });
+
   it('applies the usage plan rate limit (429 with Retry-After) and quota', async () => {
     const send = () => call('/limited', signRequest({ secretId: 'A', secretKey: 'secret-a' }));
     const first = [await send(), await send(), await send()];

@@ -70,7 +70,7 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
       req,
       res,
       requestId,
-      startedAt: process.hrtime.bigint(),
+      startedAt: performance.now(),
       api: theApi,
       config,
       path: url.pathname,
