@@ -3,7 +3,7 @@
  * `apigw serve` runs locally. Layout:
  *
  *   Dockerfile
- *   gateway/gateway.js, gateway/worker.js   the bundled runtime
+ *   gateway/gateway.js, gateway/worker.js   the bundled runtime (and gateway-worker.js, a worker thread's script)
  *   config/gateway.json                     the validated config (stable key order)
  *   functions/<ns>/<name>/<version>/        bundled function code
  *

@@ -12,6 +12,7 @@ import {
   ParamLocation,
   ParamType,
   isCorsOrigin,
+  MAX_WORKERS,
   type ApiConfig,
   type AuthConfig,
   type ConstantParameter,
@@ -267,6 +268,8 @@ export function checkService(service: ServiceConfig, problems: Problems): void {
     problems.oneOf('https minVersion', '/service/listeners/https/minVersion', https.minVersion, ['TLSv1.2', 'TLSv1.3']);
   }
   problems.path('healthPath', '/service/healthPath', service.healthPath);
+  if (service.workers !== undefined)
+    problems.integer('workers', '/service/workers', service.workers, { min: 1, max: MAX_WORKERS });
   if (service.metricsPath !== undefined) problems.path('metricsPath', '/service/metricsPath', service.metricsPath);
   checkLimits(service.limits, problems);
   const defaultRate = service.apiDefaults?.rateLimitPerSecond;

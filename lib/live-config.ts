@@ -29,7 +29,7 @@ export function mapBundledSources<T>(
 
 /**
  * The config a live gateway starts with: only what is bound at start (listeners, health path,
- * the admin listener) is the service's; the rest is fixed, so the image changes only with those.
+ * worker count, the admin listener) is the service's; the rest is fixed, so the image changes only with those.
  */
 export function startConfigOf(config: GatewayConfig, admin: AdminListenerConfig): GatewayConfig {
   const s = config.service;
@@ -41,6 +41,7 @@ export function startConfigOf(config: GatewayConfig, admin: AdminListenerConfig)
       stage: { name: 'release', variables: {} },
       listeners: s.listeners,
       healthPath: s.healthPath,
+      ...(s.workers !== undefined ? { workers: s.workers } : {}),
       limits: { ...DEFAULT_LIMITS },
       keyPairs: [],
       usagePlans: [],

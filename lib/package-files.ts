@@ -20,7 +20,7 @@ export function packageRoot(): string {
   }
 }
 
-/** Folder of the bundled runtime (`gateway.js`, `worker.js`), built by `npm run build`. */
+/** Folder of the bundled runtime (`gateway.js`, `gateway-worker.js`, `worker.js`), built by `npm run build`. */
 export function runtimeBundleDir(): string {
   const dir = join(packageRoot(), 'dist', 'runtime-bundle');
   if (!existsSync(join(dir, 'gateway.js'))) {

@@ -181,6 +181,13 @@ export interface ServiceProps {
   readonly apiDefaults?: ApiDefaultsOptions;
   /** Token backends present to push to WebSocket connections. @default - the push endpoint is off */
   readonly connectionsAdminToken?: Secret;
+  /**
+   * Serving threads of the gateway process, each a full gateway on the same listeners; needs Node.js
+   * 22.12 or later (the default image's Node 24 has it), else one thread serves. Rate limits, quotas,
+   * metrics and the connections endpoint stay per instance. Bound at start: a change restarts the gateway.
+   * @default - the CPUs the container may use (its CPU quota, `--cpus`), at most 64
+   */
+  readonly workers?: number;
   /** Base image of the gateway image. @default 'node:24-bookworm-slim' */
   readonly baseImage?: string;
   /**
@@ -367,6 +374,7 @@ export class Service extends Construct {
         })),
         ...(p.connectionsAdminToken ? { connectionsAdminToken: p.connectionsAdminToken.ref } : {}),
         ...(p.apiDefaults ? { apiDefaults: apiDefaultsConfig(p.apiDefaults) } : {}),
+        ...(p.workers !== undefined ? { workers: p.workers } : {}),
       },
       apis: apis.map((a) => a.config),
     };

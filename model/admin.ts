@@ -27,7 +27,7 @@
  * one changes nothing.
  *
  * The applied config is the config document without the parts bound at
- * start (`service.listeners`, `service.admin`, `service.healthPath`): those come from the config
+ * start (`service.listeners`, `service.admin`, `service.healthPath`, `service.workers`): those come from the config
  * file the gateway was started with and need a restart to change.
  *
  * Function code: in an applied config every bundled source carries `sha256`;
@@ -57,9 +57,10 @@ export const ADMIN_TOKEN_MIN_LENGTH = 16;
 /**
  * Fields of `service` bound at start; an applied config never carries them.
  * The health path is among them because probes (the image's HEALTHCHECK,
- * Kubernetes probes) are part of the deployment, not of the API config.
+ * Kubernetes probes) are part of the deployment, not of the API config; the
+ * worker count because the process starts its threads once.
  */
-export const START_BOUND_SERVICE_FIELDS = ['listeners', 'admin', 'healthPath'] as const;
+export const START_BOUND_SERVICE_FIELDS = ['listeners', 'admin', 'healthPath', 'workers'] as const;
 
 const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });

@@ -449,6 +449,9 @@ export const Listeners = Type.Object(
   { additionalProperties: false },
 );
 
+/** Most serving threads (`service.workers`), and the most the default (the CPUs the process may use) picks. */
+export const MAX_WORKERS = 64;
+
 /** Defaults the constructs apply and the README documents (`DEFAULT_LIMITS`). */
 const LIMIT_DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
@@ -530,6 +533,11 @@ export const Service = Type.Object(
      * listener. Like the listeners, it is bound at start and a reload or apply cannot move it.
      */
     admin: Type.Optional(AdminListener),
+    /**
+     * Serving threads of the gateway process, each a full gateway on the same listeners (Node >= 22.12);
+     * absent means the CPUs the process may use (its CPU affinity and cgroup quota), at most 64. Bound at start.
+     */
+    workers: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WORKERS })),
   },
   { additionalProperties: false },
 );

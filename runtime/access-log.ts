@@ -114,9 +114,11 @@ const stderr: LogSink = (text) => process.stderr.write(text);
 export class EventLog {
   private readonly rank: number;
 
+  /** `context`: fields every event carries (a worker thread's `worker` number). */
   constructor(
     readonly level: LogLevel = DEFAULT_LOG_LEVEL,
     private readonly sink: LogSink = stderr,
+    private readonly context?: Readonly<Record<string, unknown>>,
   ) {
     this.rank = LOG_LEVELS.indexOf(level);
   }
@@ -144,6 +146,6 @@ export class EventLog {
 
   private write(level: LogLevel, event: string, fields: Record<string, unknown> | undefined): void {
     if (LOG_LEVELS.indexOf(level) > this.rank) return;
-    this.sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }) + '\n');
+    this.sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...this.context, ...fields }) + '\n');
   }
 }

@@ -92,6 +92,8 @@ export interface CompileOptions {
   readonly current?: () => CompiledGateway;
   /** Where failures outside a request's answer are logged (a WebSocket function failing on a message). */
   readonly events?: EventLog;
+  /** Worker threads per function version; default: the invoker's (a multi-worker process divides it). */
+  readonly functionWorkers?: number;
 }
 
 /** A config that validates but cannot be compiled; `field` points at the part that failed. */
@@ -114,7 +116,12 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
     headersTimeout: 0,
     bodyTimeout: 0,
   });
-  const invoker = new FunctionInvoker({ baseDir, dispatcher: agent, codeDir: options.codeDir });
+  const invoker = new FunctionInvoker({
+    baseDir,
+    dispatcher: agent,
+    codeDir: options.codeDir,
+    workersPerFunction: options.functionWorkers,
+  });
   const registry = options.registry;
   const apis = new Map<ApiConfig, CompiledApi>();
   const apisByName = new Map<string, CompiledApi>();

@@ -11,7 +11,7 @@ import { admit, httpsRedirectLocation, Local, requestInfo, type LocalRoute, type
 import type { CompiledApi, CompiledGateway } from './compile';
 import type { CorsPolicy } from './cors';
 import { Errors, GatewayError, sendError } from './errors';
-import { METRICS_CONTENT_TYPE, type Metrics } from './metrics';
+import { sendExposition, type Metrics } from './metrics';
 import type { AdmittedRequest, RequestContext } from './pipeline';
 import { functionLabel } from './functions/invoker';
 import type { InFlightResponses } from './in-flight';
@@ -33,6 +33,14 @@ export interface HandlerState {
   readonly log: AccessLog;
   readonly events: EventLog;
   readonly metrics: Metrics;
+  /** The health answer of a thread that is one of several workers (`cluster/instance-state.ts`). */
+  readonly health?: (draining: boolean) => HealthAnswer;
+}
+
+/** What the health path answers. */
+export interface HealthAnswer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -176,14 +184,12 @@ function answerLocally(
   const gw = state.current;
   const head = req.method === 'HEAD';
   switch (route) {
-    case Local.Health:
-      return sendJson(
-        res,
-        info.requestId,
-        state.draining ? 503 : 200,
-        { status: state.draining ? 'draining' : 'ok' },
-        head,
-      );
+    case Local.Health: {
+      const health: HealthAnswer = state.health
+        ? state.health(state.draining)
+        : { status: state.draining ? 503 : 200, body: { status: state.draining ? 'draining' : 'ok' } };
+      return sendJson(res, info.requestId, health.status, health.body, head);
+    }
     case Local.Metrics:
       return serveMetrics(state, res, info.requestId, head);
     case Local.Connections: {
@@ -229,21 +235,7 @@ function answerLocally(
 
 /** A scrape: on the public listener at `metricsPath`, or on the metrics listener (`metrics-server.ts`). */
 export function serveMetrics(state: HandlerState, res: ServerResponse, requestId: string, head: boolean): void {
-  state.metrics.exposition(state.current.invoker.poolStats()).then(
-    (body) => {
-      if (res.destroyed) return;
-      res.writeHead(200, {
-        'content-type': METRICS_CONTENT_TYPE,
-        'content-length': Buffer.byteLength(body),
-        'cache-control': 'no-store',
-      });
-      res.end(head ? undefined : body);
-    },
-    (err: unknown) => {
-      state.events.error('metrics_failed', { requestId, reason: (err as Error).message });
-      sendError(res, requestId, new GatewayError(Errors.InternalError), head);
-    },
-  );
+  sendExposition(res, requestId, head, state.metrics.exposition(state.current.invoker.poolStats()), state.events);
 }
 
 function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown, head: boolean): void {

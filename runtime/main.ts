@@ -11,13 +11,30 @@
  * Signals: SIGHUP reloads the config file while it serves, or recompiles the
  * config applied through the admin API while that serves (a refused reload is
  * logged and the running config keeps serving); SIGTERM and SIGINT drain and exit.
+ *
+ * `serve` runs `service.workers` worker threads (default: the CPUs the process
+ * may use), each a full gateway on the same listeners, under a coordinator on
+ * the main thread (`cluster/`); with one worker, the gateway runs on the main
+ * thread as it always did.
  */
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { EventLog } from './access-log';
 import { formatIssues } from '../model';
+import { Coordinator } from './cluster/coordinator';
+import { parseFaults } from './cluster/faults';
+import { defaultWorkers, reusePortUnsupported } from './cluster/worker-count';
 import { commandOf, gatewayUsage, parseGatewayArgs, type GatewayArgs } from './command-line';
-import { ConfigError, loadConfigFile } from './config-loader';
+import { ConfigError, loadConfigFile, type LoadedConfig } from './config-loader';
 import { Gateway } from './gateway';
+
+/**
+ * The worker threads' script: compiled next to the coordinator, or the bundle's
+ * `gateway-worker.js` (which loads `gateway.js`, whose entry runs the worker).
+ */
+const WORKER_ENTRY = join(__dirname, 'gateway-worker.js');
+const WORKER_ENTRY_COMPILED = join(__dirname, 'cluster', 'gateway-worker.js');
 
 export async function runGateway(
   argv: readonly string[],
@@ -72,18 +89,26 @@ export async function runGateway(
   if (command === 'healthcheck') return healthcheck(file, args.http.port);
 
   const events = new EventLog(args.logLevel);
-  let gateway: Gateway;
+  let loaded: LoadedConfig;
   try {
-    gateway = await Gateway.fromFile(file, { env, http: args.http, stateDir: args.stateDir, events });
+    loaded = await loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else events.error('start_failed', { reason: (err as Error).message });
     return 1;
   }
-  if (!gateway.config.config.service.listeners.http && Object.keys(args.http).length > 0) {
+  if (!loaded.config.service.listeners.http && Object.keys(args.http).length > 0) {
     process.stderr.write(`${program} serve: --port and --host set the HTTP listener, and ${file} has none\n`);
-    await gateway.close();
     return 2;
+  }
+  const workers = workerCount(loaded, events);
+  if (workers > 1) return serveOnWorkers(loaded, args, env, events, workers);
+  let gateway: Gateway;
+  try {
+    gateway = Gateway.fromConfig(loaded, { env, http: args.http, stateDir: args.stateDir, events });
+  } catch (err) {
+    events.error('start_failed', { reason: (err as Error).message });
+    return 1;
   }
   let addresses: Awaited<ReturnType<Gateway['listen']>>;
   try {
@@ -105,7 +130,86 @@ export async function runGateway(
     stateDir: args.stateDir,
     generation: gateway.metrics.generation,
     maxConnections: gateway.clientConnections.cap,
+    workers: 1,
   });
+  handleSignals(gateway, events);
+  return -1;
+}
+
+/** Worker threads to run: `service.workers`, else the CPUs; one (with `workers_unavailable` logged once) when more cannot run. */
+function workerCount(loaded: LoadedConfig, events: EventLog): number {
+  const configured = loaded.config.service.workers;
+  const wanted = configured ?? defaultWorkers();
+  if (wanted <= 1) return 1;
+  const reason =
+    reusePortUnsupported() ??
+    (workerEntry() === undefined
+      ? 'the gateway runs from its TypeScript sources; worker threads need the built runtime (npm run build)'
+      : undefined);
+  if (reason === undefined) return wanted;
+  // A warning when `workers` asked for more; only news when the default did (Node 20 is still supported).
+  const fields = { workers: wanted, configured: configured !== undefined, serving: 1, reason };
+  if (configured !== undefined) events.warn('workers_unavailable', fields);
+  else events.info('workers_unavailable', fields);
+  return 1;
+}
+
+function workerEntry(): string | undefined {
+  return [WORKER_ENTRY, WORKER_ENTRY_COMPILED].find((f) => existsSync(f));
+}
+
+/** `serve` with several worker threads: the coordinator on this thread, the gateways on the workers. */
+async function serveOnWorkers(
+  loaded: LoadedConfig,
+  args: GatewayArgs,
+  env: NodeJS.ProcessEnv,
+  events: EventLog,
+  workers: number,
+): Promise<number> {
+  let coordinator: Coordinator;
+  try {
+    coordinator = await Coordinator.start(loaded, {
+      workers,
+      entry: workerEntry() as string,
+      env,
+      events,
+      logLevel: args.logLevel,
+      http: args.http,
+      stateDir: args.stateDir,
+      faults: parseFaults(env),
+    });
+  } catch (err) {
+    events.error('start_failed', { reason: (err as Error).message });
+    return 1;
+  }
+  let addresses: Awaited<ReturnType<Coordinator['listen']>>;
+  try {
+    addresses = await coordinator.listen();
+  } catch (err) {
+    events.error('start_failed', { reason: (err as Error).message });
+    await coordinator.close();
+    return 1;
+  }
+  const served = coordinator.served;
+  events.info('listening', {
+    pid: process.pid,
+    service: served.service.name,
+    apis: served.apis.length,
+    http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
+    https: addresses.https && `${addresses.https.address}:${addresses.https.port}`,
+    admin: addresses.admin && `${addresses.admin.address}:${addresses.admin.port}`,
+    metrics: addresses.metrics && `${addresses.metrics.address}:${addresses.metrics.port}`,
+    stateDir: args.stateDir,
+    generation: coordinator.generation,
+    maxConnections: coordinator.connectionCap,
+    workers,
+  });
+  handleSignals(coordinator, events);
+  return -1;
+}
+
+/** SIGHUP reloads; SIGTERM and SIGINT drain, then the process exits 0. */
+function handleSignals(gateway: { reload(): Promise<boolean>; close(): Promise<void> }, events: EventLog): void {
   process.on('SIGHUP', () => void gateway.reload());
   const stop = (signal: string): void => {
     events.info('draining', { signal });
@@ -116,7 +220,6 @@ export async function runGateway(
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  return -1;
 }
 
 async function healthcheck(file: string, port?: number): Promise<number> {

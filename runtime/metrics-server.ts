@@ -11,7 +11,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { ListenersConfig } from '../model';
 import { Errors, GatewayError, sendError } from './errors';
-import { serveMetrics, type HandlerState } from './handler';
+
+/** What the listener serves: the path (a live apply may change it) and the scrape. */
+export interface MetricsSource {
+  /** `metricsPath` of the served config. */
+  path(): string | undefined;
+  /** Answers a scrape (`serveMetrics`, or the sum over a multi-worker process's workers). */
+  serve(res: ServerResponse, requestId: string, head: boolean): void;
+}
 
 /** The path metrics are served at on the metrics listener when `metricsPath` is absent. */
 export const DEFAULT_METRICS_LISTENER_PATH = '/metrics';
@@ -21,8 +28,8 @@ export class MetricsServer {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly state: HandlerState,
     private readonly listener: NonNullable<ListenersConfig['metrics']>,
+    private readonly source: MetricsSource,
   ) {
     this.server = createServer(
       { maxHeaderSize: 8 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
@@ -59,7 +66,7 @@ export class MetricsServer {
     const head = req.method === 'HEAD';
     req.resume();
     // Read per request: a live apply may change the path (the listener itself is bound at start).
-    const path = this.state.current.loaded.config.service.metricsPath ?? DEFAULT_METRICS_LISTENER_PATH;
+    const path = this.source.path() ?? DEFAULT_METRICS_LISTENER_PATH;
     const target = req.url ?? '';
     const q = target.indexOf('?');
     if ((q === -1 ? target : target.slice(0, q)) !== path) {
@@ -68,6 +75,6 @@ export class MetricsServer {
     if (req.method !== 'GET' && !head) {
       return sendError(res, requestId, new GatewayError(Errors.MethodNotAllowed, undefined, { allow: 'GET, HEAD' }));
     }
-    serveMetrics(this.state, res, requestId, head);
+    this.source.serve(res, requestId, head);
   }
 }

@@ -8,7 +8,10 @@
  * when the metrics are scraped. The same counters and histogram kept by
  * prom-client cost about 0.5 µs per request (bench/README.md).
  */
+import type { ServerResponse } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventLog } from './access-log';
+import { Errors, GatewayError, sendError } from './errors';
 import type { PoolStats } from './functions/invoker';
 
 /** The `Content-Type` of a scrape's answer. */
@@ -22,7 +25,7 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  */
 let processRegistry: Registry | undefined;
 
-function processMetrics(): Promise<string> {
+export function processMetrics(): Promise<string> {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
@@ -44,8 +47,27 @@ interface ApiSeries {
   readonly backendFailures: Map<string, number>;
 }
 
+/** One thread's `apigw_*` request metrics as plain data, for a multi-worker process to sum (`Metrics.add`). */
+export interface MetricsSnapshot {
+  readonly apis: readonly {
+    readonly api: string;
+    readonly byStatus: readonly (readonly [number, number])[];
+    readonly buckets: readonly number[];
+    readonly sum: number;
+    readonly count: number;
+    readonly backendFailures: readonly (readonly [string, number])[];
+  }[];
+  readonly inFlight: number;
+  readonly pools: readonly PoolStats[];
+}
+
 export class Metrics {
   private readonly apis = new Map<string, ApiSeries>();
+  /**
+   * Set on a worker thread of a multi-worker process: a scrape answers the
+   * instance's metrics, which the coordinator sums over the workers.
+   */
+  instanceExposition: (() => Promise<string>) | undefined;
   inFlight = 0;
   reloads = 0;
   reloadFailures = 0;
@@ -90,7 +112,37 @@ export class Metrics {
 
   /** The whole scrape: the gateway's metrics, then the process's. */
   async exposition(pools: readonly PoolStats[] = []): Promise<string> {
+    if (this.instanceExposition) return this.instanceExposition();
     return this.render(pools) + (await processMetrics());
+  }
+
+  /** The request metrics counted so far, and the function pools' state. */
+  snapshot(pools: readonly PoolStats[]): MetricsSnapshot {
+    return {
+      apis: [...this.apis].map(([api, s]) => ({
+        api,
+        byStatus: [...s.byStatus],
+        buckets: [...s.buckets],
+        sum: s.sum,
+        count: s.count,
+        backendFailures: [...s.backendFailures],
+      })),
+      inFlight: this.inFlight,
+      pools,
+    };
+  }
+
+  /** Adds another thread's request metrics to these (counters, histogram and the in-flight gauge). */
+  add(other: MetricsSnapshot): void {
+    for (const a of other.apis) {
+      const s = this.series(a.api);
+      for (const [code, v] of a.byStatus) s.byStatus.set(code, (s.byStatus.get(code) ?? 0) + v);
+      a.buckets.forEach((v, i) => (s.buckets[i] = (s.buckets[i] ?? 0) + v));
+      s.sum += a.sum;
+      s.count += a.count;
+      for (const [code, v] of a.backendFailures) s.backendFailures.set(code, (s.backendFailures.get(code) ?? 0) + v);
+    }
+    this.inFlight += other.inFlight;
   }
 
   /** The gateway's own `apigw_*` metrics. */
@@ -154,6 +206,47 @@ export class Metrics {
   }
 }
 
-function escape(v: string): string {
+/** Answers a scrape with `body`, or the catalogue's 500 (logged as `metrics_failed`) when it failed. */
+export function sendExposition(
+  res: ServerResponse,
+  requestId: string,
+  head: boolean,
+  body: Promise<string>,
+  events: EventLog,
+): void {
+  body.then(
+    (text) => {
+      if (res.destroyed) return;
+      res.writeHead(200, {
+        'content-type': METRICS_CONTENT_TYPE,
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'no-store',
+      });
+      res.end(head ? undefined : text);
+    },
+    (err: unknown) => {
+      events.error('metrics_failed', { requestId, reason: (err as Error).message });
+      sendError(res, requestId, new GatewayError(Errors.InternalError), head);
+    },
+  );
+}
+
+/** Pool stats of several threads, summed by function version. */
+export function sumPools(pools: readonly PoolStats[]): PoolStats[] {
+  const byFunction = new Map<string, { -readonly [K in keyof PoolStats]: PoolStats[K] }>();
+  for (const p of pools) {
+    const sum = byFunction.get(p.function);
+    if (!sum) byFunction.set(p.function, { ...p });
+    else {
+      sum.workers += p.workers;
+      sum.busy += p.busy;
+      sum.queued += p.queued;
+      sum.size += p.size;
+    }
+  }
+  return [...byFunction.values()];
+}
+
+export function escape(v: string): string {
   return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }

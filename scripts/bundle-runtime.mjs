@@ -1,7 +1,7 @@
-// Bundles the runtime into dist/runtime-bundle/ (gateway.js and the function worker):
+// Bundles the runtime into dist/runtime-bundle/ (gateway.js, the gateway worker's script and the function worker):
 // the image then needs only node, no node_modules.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// A gateway worker thread's script (runtime/cluster/gateway-worker.ts) is the bundle itself: its entry runs the
+// worker when loaded in one (runtime/bin.ts).
+writeFileSync(join(out, 'gateway-worker.js'), "'use strict';\nrequire('./gateway.js');\n");
 const worker = join(root, 'runtime', 'functions', 'worker.js');
 copyFileSync(worker, join(out, 'worker.js'));
 // tsc does not copy .js files: the compiled runtime in dist/ needs the worker next to pool.js too.

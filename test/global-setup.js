@@ -20,4 +20,7 @@ module.exports = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apigw-jest-run-'));
   process.env.APIGW_TEST_TMP_PARENT = process.env.TMPDIR ?? '';
   process.env.TMPDIR = dir;
+  // npm and npx on Node >= 22 (the cli tests run them) keep a module compile cache in the temp folder: not a
+  // test's leftover, and not wanted in the run's folder.
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
 };

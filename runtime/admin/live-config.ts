@@ -6,6 +6,12 @@
  * same steps: validate the whole document, check function bundles, compile
  * it completely, persist it, then swap it in. Anything that fails before the
  * swap changes nothing.
+ *
+ * "Compile" and "swap" are the host's: an in-process `Gateway` compiles on
+ * its own thread; a multi-worker process (`cluster/coordinator.ts`) compiles
+ * on every worker before any of them swaps, so its host answers
+ * asynchronously and stands for the compiled generation with a handle of its
+ * own (`G`).
  */
 import {
   toAppliedConfig,
@@ -36,16 +42,18 @@ import { AdminFailure, adminFailure, reasonOf } from './failure';
 import { SerialQueue } from './serial-queue';
 import { StateStore } from './state-store';
 
-/** What the gateway does for its config: compile one, and serve one. */
-export interface LiveConfigHost {
+/** What the gateway does for its config: compile one, and serve one. `G` is what a compiled config is to the host. */
+export interface LiveConfigHost<G = CompiledGateway> {
   /** Compiles a config document completely; throws (a `CompileError` naming the field) when it cannot. */
   compile(
     loaded: LoadedConfig,
     env: NodeJS.ProcessEnv,
     codeDir: ((source: BundledFunctionSource) => string) | undefined,
-  ): CompiledGateway;
+  ): G | Promise<G>;
   /** Serves `next` from now on; the generation it replaces retires. */
-  swap(next: CompiledGateway, generation: number): void;
+  swap(next: G, generation: number): void | Promise<void>;
+  /** Frees a compiled config that will not serve (its state could not be persisted). */
+  discard(next: G): void;
   readonly metrics: Metrics;
 }
 
@@ -68,7 +76,21 @@ interface Serving {
   readonly etag: string;
 }
 
-export class LiveConfig {
+/** An applied config that passed every check but compiling: what to compile, and how it will serve. */
+interface Checked {
+  readonly loaded: LoadedConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly codeDir: (source: BundledFunctionSource) => string;
+  readonly serving: Serving;
+}
+
+/** The state directory at start: the generation it reached, and its applied config when that passed the checks. */
+interface SavedState {
+  readonly generation: number;
+  readonly applied?: Checked;
+}
+
+export class LiveConfig<G = CompiledGateway> {
   private start: LoadedConfig;
   private serving!: Serving;
   /** The config served before the current one: its bundles are kept (requests may still run on it). */
@@ -81,7 +103,7 @@ export class LiveConfig {
 
   constructor(
     start: LoadedConfig,
-    private readonly host: LiveConfigHost,
+    private readonly host: LiveConfigHost<G>,
     private readonly options: LiveConfigOptions,
   ) {
     this.start = start;
@@ -103,38 +125,85 @@ export class LiveConfig {
    * The first generation: the state directory's applied config when it holds
    * one that validates and compiles (`state_refused` is logged when it does
    * not), the start config otherwise. Throws when the start config cannot be
-   * compiled.
+   * compiled. For a host that compiles synchronously (`openAsync` for any).
    */
-  open(): CompiledGateway {
-    const stateDir = this.options.stateDir;
+  open(): G {
+    const saved = this.savedState();
+    if (saved.applied) {
+      try {
+        return this.adoptSaved(saved, synchronously(this.compileChecked(saved.applied)));
+      } catch (err) {
+        this.refuseSaved(err);
+      }
+    }
+    return this.adoptStart(saved, synchronously(this.host.compile(this.start, this.options.env, undefined)));
+  }
+
+  /** `open()` for a host that compiles asynchronously (on worker threads). */
+  async openAsync(): Promise<G> {
+    const saved = this.savedState();
+    if (saved.applied) {
+      try {
+        return this.adoptSaved(saved, await this.compileChecked(saved.applied));
+      } catch (err) {
+        this.refuseSaved(err);
+      }
+    }
+    return this.adoptStart(saved, await this.host.compile(this.start, this.options.env, undefined));
+  }
+
+  /** Reads the state directory; `state_refused` is logged when it cannot serve. */
+  private savedState(): SavedState {
     if (this.options.token !== undefined && !this.store) {
       this.options.events.warn('admin_state_in_memory', {
         warning:
           'the admin listener is on without a state directory: applied configs live in memory and a restart serves the start config again (set --state-dir or APIGW_STATE_DIR)',
       });
     }
-    let savedGeneration = 0;
+    let generation = 0;
     try {
       const saved = this.store?.load();
-      savedGeneration = saved?.generation ?? 0;
-      if (saved?.applied) {
-        const { next, serving } = this.prepare(saved.applied.config, saved.applied.secrets, true);
-        this.serving = serving;
-        this.generation = saved.generation;
-        this.options.events.info('state_loaded', {
-          stateDir,
-          generation: this.generation,
-          apis: serving.config.apis.length,
-        });
-        return next;
-      }
+      generation = saved?.generation ?? 0;
+      if (saved?.applied) return { generation, applied: this.check(saved.applied.config, saved.applied.secrets, true) };
     } catch (err) {
-      this.options.events.warn('state_refused', { stateDir, reason: reasonOf(err), serving: 'start config' });
+      this.refuseSaved(err);
     }
-    this.generation = savedGeneration + 1;
-    const next = this.host.compile(this.start, this.options.env, undefined);
+    return { generation };
+  }
+
+  private refuseSaved(err: unknown): void {
+    this.options.events.warn('state_refused', {
+      stateDir: this.options.stateDir,
+      reason: reasonOf(err),
+      serving: 'start config',
+    });
+  }
+
+  private adoptSaved(saved: SavedState, next: G): G {
+    const serving = (saved.applied as Checked).serving;
+    this.serving = serving;
+    this.generation = saved.generation;
+    this.options.events.info('state_loaded', {
+      stateDir: this.options.stateDir,
+      generation: this.generation,
+      apis: serving.config.apis.length,
+    });
+    return next;
+  }
+
+  private adoptStart(saved: SavedState, next: G): G {
+    this.generation = saved.generation + 1;
     this.serving = this.startServing();
     return next;
+  }
+
+  /**
+   * Runs `job` with no config change in progress and none starting until it
+   * is done (a multi-worker process starts a replacement worker on the
+   * generation being served).
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.queue.run(job);
   }
 
   /** GET /v1/config. */
@@ -160,8 +229,8 @@ export class LiveConfig {
       const etag = this.etagOf(request.config, request.secrets);
       // The config already serves: nothing to do (a re-run of the same apply).
       if (this.serving.source === 'applied' && etag === this.serving.etag) return false;
-      const { next, serving } = this.prepare(request.config, request.secrets, false);
-      await this.commit(next, serving, true);
+      const checked = this.check(request.config, request.secrets, false);
+      await this.commit(await this.compileChecked(checked), checked.serving, true);
       return true;
     });
   }
@@ -171,9 +240,9 @@ export class LiveConfig {
     return this.change('revert', async () => {
       this.checkPrecondition(ifMatch);
       if (this.serving.source === 'started') return false;
-      let next: CompiledGateway;
+      let next: G;
       try {
-        next = this.host.compile(this.start, this.options.env, undefined);
+        next = await this.host.compile(this.start, this.options.env, undefined);
       } catch (err) {
         throw compileFailure(err, 'the start config cannot be compiled');
       }
@@ -198,12 +267,12 @@ export class LiveConfig {
           const loaded = await loadConfigFile(file);
           const problem = startBoundChange(this.start.config, loaded.config);
           if (problem) throw new Error(problem);
-          const next = this.host.compile(loaded, this.options.env, undefined);
+          const next = await this.host.compile(loaded, this.options.env, undefined);
           this.start = loaded;
           await this.commit(next, this.startServing(), false);
         } else {
-          const { next, serving } = this.prepare(this.serving.config, this.serving.secrets, false);
-          await this.commit(next, serving, true);
+          const checked = this.check(this.serving.config, this.serving.secrets, false);
+          await this.commit(await this.compileChecked(checked), checked.serving, true);
         }
       } catch (err) {
         this.host.metrics.reloadFailures++;
@@ -271,16 +340,12 @@ export class LiveConfig {
   }
 
   /**
-   * Validates and compiles an applied config with its secrets: start-bound
-   * fields, the model's schema and rules, function bundles (hashed again when
-   * `verifyBundles`, as at start), secrets, then the compiler. Throws an
+   * Checks an applied config with its secrets for everything but compiling:
+   * start-bound fields, the model's schema and rules, function bundles (hashed
+   * again when `verifyBundles`, as at start) and secrets. Throws an
    * AdminFailure naming every problem it can find.
    */
-  private prepare(
-    config: AppliedConfig,
-    secrets: Readonly<Record<string, string>>,
-    verifyBundles: boolean,
-  ): { next: CompiledGateway; serving: Serving } {
+  private check(config: AppliedConfig, secrets: Readonly<Record<string, string>>, verifyBundles: boolean): Checked {
     const raw = config as unknown as Record<string, unknown>;
     const bound = startBoundIssues(raw);
     const result = validateConfig(withStartBound(raw, this.start.config));
@@ -325,17 +390,30 @@ export class LiveConfig {
       throw adminFailure('ConfigInvalid', 'secrets the config names cannot be read', { issues: unreadable });
 
     const loaded: LoadedConfig = { config: full, file: this.start.file, baseDir: this.start.baseDir };
-    let next: CompiledGateway;
+    return {
+      loaded,
+      env,
+      codeDir: (source) => this.bundles.dir(source.sha256 as string),
+      serving: { source: 'applied', config, secrets, etag: this.etagOf(config, secrets) },
+    };
+  }
+
+  /** Compiles a checked config; a failure is an AdminFailure naming the field. */
+  private compileChecked(checked: Checked): G | Promise<G> {
+    const failed = (err: unknown): never => {
+      // A host's own failure (a worker thread stopped while compiling) is not the config's fault.
+      throw err instanceof AdminFailure ? err : compileFailure(err, 'the config cannot be compiled');
+    };
     try {
-      next = this.host.compile(loaded, env, (source) => this.bundles.dir(source.sha256 as string));
+      const next = this.host.compile(checked.loaded, checked.env, checked.codeDir);
+      return next instanceof Promise ? next.catch(failed) : next;
     } catch (err) {
-      throw compileFailure(err, 'the config cannot be compiled');
+      return failed(err);
     }
-    return { next, serving: { source: 'applied', config, secrets, etag: this.etagOf(config, secrets) } };
   }
 
   /** Persists (when asked and a state directory is set), then serves `next`; bundles no longer used are removed. */
-  private async commit(next: CompiledGateway, serving: Serving, persist: boolean): Promise<void> {
+  private async commit(next: G, serving: Serving, persist: boolean): Promise<void> {
     const generation = this.generation + 1;
     if (persist && this.store) {
       try {
@@ -347,7 +425,7 @@ export class LiveConfig {
           serving.etag,
         );
       } catch (err) {
-        void next.close();
+        this.host.discard(next);
         throw adminFailure(
           'InternalError',
           `the state directory cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing changed`,
@@ -357,7 +435,7 @@ export class LiveConfig {
     this.previous = this.serving;
     this.serving = serving;
     this.generation = generation;
-    this.host.swap(next, generation);
+    await this.host.swap(next, generation);
     await this.removeUnusedBundles();
   }
 
@@ -381,6 +459,15 @@ export class LiveConfig {
   private etagOf(config: AppliedConfig, secrets: Readonly<Record<string, string>>): string {
     return configEtag(config, secretDigests(this.options.token ?? '', secrets));
   }
+}
+
+/** The value of a host's compile that must be synchronous (`open()`). */
+function synchronously<G>(next: G | Promise<G>): G {
+  if (next instanceof Promise) {
+    void next.catch(() => undefined);
+    throw new Error('open() needs a host that compiles synchronously; use openAsync()');
+  }
+  return next;
 }
 
 function compileFailure(err: unknown, message: string): AdminFailure {

@@ -20,6 +20,9 @@ import {
 import type { EventLog } from '../access-log';
 import { AdminFailure, adminFailure } from './failure';
 import type { LiveConfig } from './live-config';
+
+/** What the admin API uses of the live config (whatever the host compiles to). */
+export type AdminLiveConfig = Pick<LiveConfig<unknown>, 'describe' | 'apply' | 'revert' | 'bundles' | 'settled'>;
 import { applyEnvelopeIssues, bundleUploadIssues } from './shapes';
 import { bearerMatches } from './token';
 
@@ -32,7 +35,7 @@ export class AdminServer {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly live: LiveConfig,
+    private readonly live: AdminLiveConfig,
     private readonly token: string,
     private readonly listener: AdminListenerConfig,
     private readonly events: EventLog,

@@ -4,13 +4,14 @@
  * message (text, or binary for `application/octet-stream`),
  * `DELETE /__apigw/connections/<id>` closes the connection. Requests carry
  * `Authorization: Bearer <connectionsAdminToken>`; the endpoint does not exist
- * without a token.
+ * without a token. In a multi-worker process, a connection another worker
+ * holds is reached through the coordinator (`ConnectionRegistry.remote`).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Errors, GatewayError, sendError } from '../errors';
 import { readBody } from '../read-body';
-import type { ConnectionRegistry } from './connections';
+import type { ConnectionRegistry, RemoteConnections } from './connections';
 
 import { CONNECTIONS_PATH } from '../../model';
 
@@ -36,28 +37,67 @@ export function handleConnectionsAdmin(
     return sendError(res, requestId, new GatewayError(Errors.Unauthorized, 'a valid connections token is required'));
   const id = decodeURIComponent(path.slice(CONNECTIONS_PATH.length));
   const ws = registry.get(id);
-  if (!ws)
-    return sendError(
-      res,
-      requestId,
-      new GatewayError(Errors.RouteNotFound, `connection ${id} is not open on this gateway`),
-    );
+  if (!ws && registry.remote) return reachRemote(req, res, id, requestId, registry.remote, maxBodyBytes);
+  if (!ws) return notOpen(res, requestId, id);
   if (req.method === 'DELETE') {
     ws.close(1000, 'closed by the backend');
-    res.writeHead(204, { 'x-api-requestid': requestId });
-    res.end();
-    return;
+    return done(res, requestId);
   }
-  if (req.method !== 'POST') {
-    return sendError(res, requestId, new GatewayError(Errors.MethodNotAllowed, undefined, { allow: 'POST, DELETE' }));
-  }
+  if (req.method !== 'POST') return notAllowed(res, requestId);
   readBody(req, maxBodyBytes).then(
     (body) => {
-      const binary = (req.headers['content-type'] ?? '').startsWith('application/octet-stream');
+      const binary = isBinary(req);
       ws.send(binary ? body : body.toString('utf8'), { binary });
-      res.writeHead(204, { 'x-api-requestid': requestId });
-      res.end();
+      done(res, requestId);
     },
     (err: GatewayError) => sendError(res, requestId, err),
   );
+}
+
+/** A connection this thread does not hold: the worker that does (of a multi-worker process) is asked. */
+function reachRemote(
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  requestId: string,
+  remote: RemoteConnections,
+  maxBodyBytes: number,
+): void {
+  const answer = (found: boolean, onFound: () => void): void => (found ? onFound() : notOpen(res, requestId, id));
+  const failed = (err: unknown): void =>
+    sendError(
+      res,
+      requestId,
+      err instanceof GatewayError
+        ? err
+        : new GatewayError(Errors.ServiceUnavailable, 'the connection could not be reached'),
+    );
+  if (req.method === 'DELETE') {
+    req.resume();
+    remote.close(id).then((found) => answer(found, () => done(res, requestId)), failed);
+  } else if (req.method === 'POST') {
+    readBody(req, maxBodyBytes)
+      .then((body) => remote.send(id, body, isBinary(req)))
+      .then((found) => answer(found, () => done(res, requestId)), failed);
+  } else {
+    req.resume();
+    remote.find(id).then((found) => answer(found, () => notAllowed(res, requestId)), failed);
+  }
+}
+
+function isBinary(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/octet-stream');
+}
+
+function done(res: ServerResponse, requestId: string): void {
+  res.writeHead(204, { 'x-api-requestid': requestId });
+  res.end();
+}
+
+function notOpen(res: ServerResponse, requestId: string, id: string): void {
+  sendError(res, requestId, new GatewayError(Errors.RouteNotFound, `connection ${id} is not open on this gateway`));
+}
+
+function notAllowed(res: ServerResponse, requestId: string): void {
+  sendError(res, requestId, new GatewayError(Errors.MethodNotAllowed, undefined, { allow: 'POST, DELETE' }));
 }

@@ -153,6 +153,14 @@ describe('Service', () => {
     ]);
   });
 
+  it('writes workers into the config only when set, and refuses a count outside 1 to 64', () => {
+    expect(new Service(stack(), 'shop').toConfig().service).not.toHaveProperty('workers');
+    expect(new Service(stack(), 'shop', { workers: 4 }).toConfig().service.workers).toBe(4);
+    const s = stack();
+    new Service(s, 'shop', { workers: 0 }).addApi('x', { path: '=/x', backend: MockBackend.json({}) });
+    expect(() => Testing.synth(s, true)).toThrow(/\[stack\/shop\] workers/);
+  });
+
   it('refuses a secret variable that is not sensitive, and a stack without a DockerProvider', () => {
     const s = new TerraformStack(Testing.app(), 'bare');
     const key = new TerraformVariable(s, 'k', { type: 'string' });
