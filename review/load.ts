@@ -24,6 +24,7 @@ export interface LoadedGateway {
 /** Configs by service name, with the folder each was read from. */
 export function loadGateways(path: string): Map<string, LoadedGateway> {
   let files = [path];
+  if (!existsSync(path)) throw new Error(`${path} not found: give a cdktf.out folder or a gateway config file`);
   if (statSync(path).isDirectory()) {
     const synthesized = findServiceFiles(path);
     files = synthesized.length > 0 ? synthesized : findConfigs(path);

@@ -104,7 +104,9 @@ describe('loadConfigs on config files', () => {
 
   it('throws the file system error for a missing path', () => {
     const missing = join(tempDir('apigw-load-missing-'), 'nope.json');
-    expect(() => loadConfigs(missing)).toThrow(`ENOENT: no such file or directory, stat '${missing}'`);
+    expect(() => loadConfigs(missing)).toThrow(
+      `${missing} not found: give a cdktf.out folder or a gateway config file`,
+    );
   });
 
   it('names a file that is not JSON', () => {
