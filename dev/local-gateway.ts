@@ -70,7 +70,7 @@ export class LocalGateway {
       addresses = await gateway.listen();
     } catch (err) {
       await gateway.close();
-      throw new Error(`${service.name}: cannot listen on 127.0.0.1:${options.port}: ${(err as Error).message}`);
+      throw new Error(`cannot listen on 127.0.0.1:${options.port}: ${(err as Error).message}`);
     }
     const admin = addresses.admin as NonNullable<typeof addresses.admin>;
     const client = new AdminClient({ endpoint: `http://127.0.0.1:${admin.port}`, token, timeoutMs: 60_000 });

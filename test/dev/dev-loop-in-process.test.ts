@@ -256,7 +256,7 @@ describe('DevLoop', () => {
     const dir = createDevApp();
     const blocked = harness(dir, env, { offset: 0, overrides: new Map([['*', port]]) });
     await blocked.loop.cycle();
-    await blocked.waitFor(new RegExp(`^pets: .*cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'));
+    await blocked.waitFor(new RegExp(`^pets: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'));
     expect(blocked.loop.urls.size).toBe(0);
 
     // The app's httpPort is 18080: an offset moves it to a free port.

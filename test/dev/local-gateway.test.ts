@@ -189,7 +189,7 @@ describe('LocalGateway', () => {
     const gateway = await start(pets);
     const port = portOf(gateway.url);
     await expect(LocalGateway.start(pets, { ...options, port })).rejects.toThrow(
-      new RegExp(`^pets: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+      new RegExp(`^cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
     );
     // The one that holds the port still serves.
     expect((await get(`${gateway.url}${pets.config.service.healthPath}`)).status).toBe(200);
