@@ -7,10 +7,11 @@
  * anything else; it is bound at start, like the other listeners.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ListenersConfig } from '../model';
 import { Errors, GatewayError, sendError } from './errors';
+import { SideListener } from './side-listener';
 
 /** What the listener serves: the path (a live apply may change it) and the scrape. */
 export interface MetricsSource {
@@ -24,41 +25,25 @@ export interface MetricsSource {
 export const DEFAULT_METRICS_LISTENER_PATH = '/metrics';
 
 export class MetricsServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: SideListener;
 
   constructor(
     private readonly listener: NonNullable<ListenersConfig['metrics']>,
     private readonly source: MetricsSource,
   ) {
-    this.server = createServer(
+    this.server = new SideListener(
       { maxHeaderSize: 8 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
       (req, res) => this.handle(req, res),
     );
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
   }
 
-  async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.listener.port, this.listener.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(): Promise<AddressInfo> {
+    return this.server.listen(this.listener.port, this.listener.host);
   }
 
   /** Stops at once: a scrape in progress is cut (it is retried at the next interval). */
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -6,8 +6,8 @@
  * request is one `admin_request` line in the event log (stderr), never in the
  * access log, and never with a secret.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ADMIN_BUNDLES_PATH,
   ADMIN_CONFIG_PATH,
@@ -18,6 +18,7 @@ import {
   type BundleUpload,
 } from '../../model';
 import type { EventLog } from '../access-log';
+import { SideListener } from '../side-listener';
 import { AdminFailure, adminFailure } from './failure';
 import type { LiveConfig } from './live-config';
 
@@ -31,8 +32,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const LOGGED_PATH_CHARS = 200;
 
 export class AdminServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: SideListener;
 
   constructor(
     private readonly live: AdminLiveConfig,
@@ -40,7 +40,7 @@ export class AdminServer {
     private readonly listener: AdminListenerConfig,
     private readonly events: EventLog,
   ) {
-    this.server = createServer(
+    this.server = new SideListener(
       {
         maxHeaderSize: 16 * 1024,
         headersTimeout: 10_000,
@@ -50,32 +50,15 @@ export class AdminServer {
       },
       (req, res) => this.handle(req, res),
     );
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
   }
 
-  async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.listener.port, this.listener.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(): Promise<AddressInfo> {
+    return this.server.listen(this.listener.port, this.listener.host);
   }
 
   /** Stops accepting; requests in progress finish (an apply is never cut between persist and swap). */
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
-    this.server.closeIdleConnections();
-    await this.live.settled();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  close(): Promise<void> {
+    return this.server.close(() => this.live.settled());
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
