@@ -14,12 +14,13 @@
 // authentication (an HMAC per request); nginx (one process, upstream keep-alive); @fastify/http-proxy; and with
 // --baseline another gateway bundle (a copy of dist/runtime-bundle/ from before a change), both configs.
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +43,6 @@ const DURATION = values.duration;
 const CONNECTIONS = 50;
 const LOAD_CORE = '0';
 const SERVER_CORE = '1';
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const work = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
 const children = [];
 
@@ -85,8 +85,6 @@ async function waitListening(port) {
 let nextPort = 19400;
 
 function gatewayConfig(port, backendPort, auth) {
-  const raw = '/pets/{id}';
-  const { match, path } = parsePathSyntax(raw);
   return {
     version: 1,
     service: {
@@ -99,28 +97,7 @@ function gatewayConfig(port, backendPort, auth) {
       keyPairs: auth ? [{ secretId: 'bench', secretKey: { env: 'BENCH_KEY' } }] : [],
       usagePlans: auth ? [{ name: 'bench', keyPairs: ['bench'] }] : [],
     },
-    apis: [
-      {
-        name: 'getPet',
-        frontend: { type: 'http', rawPath: raw, match, path, method: 'GET' },
-        auth: { type: auth ? 'keyPair' : 'none' },
-        cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false },
-        parameters: [
-          { name: 'id', in: 'path', type: 'int', required: true },
-          { name: 'verbose', in: 'query', type: 'boolean', required: false, default: 'false' },
-        ],
-        backend: {
-          type: 'http',
-          origin: `http://127.0.0.1:${backendPort}`,
-          path: '/v1/pets/{id}',
-          method: 'GET',
-          timeoutMs: 10000,
-          parameterMappings: [],
-          constants: [],
-        },
-        response: { errorCodes: [] },
-      },
-    ],
+    apis: [petApi(parsePathSyntax, backendPort, auth)],
   };
 }
 
@@ -170,29 +147,14 @@ function hasNginx() {
   }
 }
 
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
-function toMs(m) {
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
 function wrk(url, headers, duration = DURATION) {
-  const args = ['-c', LOAD_CORE, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${duration}`, '--latency'];
-  for (const [k, v] of Object.entries(headers ?? {})) args.push('-H', `${k}: ${v}`);
-  const out = execFileSync('taskset', [...args, url], { encoding: 'utf8' });
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (errors) throw new Error(`${url}: ${errors[1]} non-2xx responses`);
-  const lat = (p) => toMs(new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out));
-  return {
-    requests: Number(/(\d+) requests in/.exec(out)[1]),
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
-    p50: lat(50),
-    p99: lat(99),
-  };
+  const run = runWrk(
+    ['taskset', '-c', LOAD_CORE, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${duration}`, '--latency'],
+    url,
+    headers,
+  );
+  if (run.non2xx > 0) throw new Error(`${url}: ${run.non2xx} non-2xx responses`);
+  return run;
 }
 
 function measure(t) {
@@ -208,12 +170,6 @@ function measure(t) {
     backendUs: ((b1 - b0) / run.requests) * 1e6,
   };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 const backend = await forkReady(join(root, 'bench', 'backend.mjs'), ['0']);
 const b = backend.port;

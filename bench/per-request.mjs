@@ -13,13 +13,14 @@
 //
 // With --baseline, a second gateway bundle (for example a copy of dist/runtime-bundle/ from before a
 // change) runs the same loads, interleaved round by round; medians are printed side by side.
-import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +32,6 @@ const { values } = parseArgs({ options: { baseline: { type: 'string' } } });
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const CONNECTIONS = 50;
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const work = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
 const children = [];
 
@@ -51,28 +51,7 @@ function forkReady(script, args) {
 }
 
 function config(backendPort) {
-  const raw = '/pets/{id}';
-  const { match, path } = parsePathSyntax(raw);
-  const getPet = {
-    name: 'getPet',
-    frontend: { type: 'http', rawPath: raw, match, path, method: 'GET' },
-    auth: { type: 'none' },
-    cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false },
-    parameters: [
-      { name: 'id', in: 'path', type: 'int', required: true },
-      { name: 'verbose', in: 'query', type: 'boolean', required: false, default: 'false' },
-    ],
-    backend: {
-      type: 'http',
-      origin: `http://127.0.0.1:${backendPort}`,
-      path: '/v1/pets/{id}',
-      method: 'GET',
-      timeoutMs: 10000,
-      parameterMappings: [],
-      constants: [],
-    },
-    response: { errorCodes: [] },
-  };
+  const getPet = petApi(parsePathSyntax, backendPort);
   return {
     version: 1,
     service: {
@@ -127,16 +106,8 @@ function connections(child) {
   });
 }
 
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
 function wrk(url) {
-  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, url], { encoding: 'utf8' });
-  const requests = Number(/(\d+) requests in/.exec(out)[1]);
-  const seconds = Number.parseFloat(/requests in ([\d.]+)s/.exec(out)[1]);
-  return { requests, seconds, rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) };
+  return runWrk(['wrk', '-t2', `-c${CONNECTIONS}`, `-d${DURATION}`], url);
 }
 
 async function measure(gw, url) {
@@ -147,8 +118,6 @@ async function measure(gw, url) {
   const c1 = await connections(gw.child);
   return { rps: run.rps, cpuUs: ((t1 - t0) / run.requests) * 1e6, connPerSec: (c1 - c0) / run.seconds };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 const backend = await forkReady(join(root, 'bench', 'backend.mjs'), ['0']);
 const file = join(work, 'gateway.json');

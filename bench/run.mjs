@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, petApi, wrk as runWrk } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,8 +63,6 @@ function spawnListening(cmd, args, port, opts = {}) {
 }
 
 function gatewayConfig(port, backendPort, auth) {
-  const raw = '/pets/{id}';
-  const { match, path } = parsePathSyntax(raw);
   return {
     version: 1,
     service: {
@@ -76,28 +75,7 @@ function gatewayConfig(port, backendPort, auth) {
       keyPairs: auth ? [{ secretId: 'bench', secretKey: { env: 'BENCH_KEY' } }] : [],
       usagePlans: auth ? [{ name: 'bench', keyPairs: ['bench'] }] : [],
     },
-    apis: [
-      {
-        name: 'getPet',
-        frontend: { type: 'http', rawPath: raw, match, path, method: 'GET' },
-        auth: { type: auth ? 'keyPair' : 'none' },
-        cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false },
-        parameters: [
-          { name: 'id', in: 'path', type: 'int', required: true },
-          { name: 'verbose', in: 'query', type: 'boolean', required: false, default: 'false' },
-        ],
-        backend: {
-          type: 'http',
-          origin: `http://127.0.0.1:${backendPort}`,
-          path: '/v1/pets/{id}',
-          method: 'GET',
-          timeoutMs: 10000,
-          parameterMappings: [],
-          constants: [],
-        },
-        response: { errorCodes: [] },
-      },
-    ],
+    apis: [petApi(parsePathSyntax, backendPort, auth)],
   };
 }
 
@@ -131,22 +109,10 @@ http { access_log off; client_body_temp_path ${prefix}; proxy_temp_path ${prefix
 }
 
 function wrk(url, headers = {}) {
-  const args = ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency'];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-  const lat = (p) => toMs(new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out));
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (errors) throw new Error(`${url}: ${errors[1]} non-2xx responses`);
-  return { rps, p50: lat(50), p99: lat(99) };
+  const run = runWrk(['wrk', '-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency'], url, headers);
+  if (run.non2xx > 0) throw new Error(`${url}: ${run.non2xx} non-2xx responses`);
+  return run;
 }
-
-function toMs(m) {
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 async function proxyBenchmarks() {
   const backend = await forkReady(join(root, 'bench', 'backend.mjs'), ['0']);

@@ -16,11 +16,12 @@
 // The access log is on (batched writes; with several workers each worker's stdout is relayed by the main
 // thread).
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,7 +33,6 @@ const { signRequest } = require(join(root, 'dist', 'runtime', 'auth', 'sign'));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const CONNECTIONS = 50;
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const work = mkdtempSync(join(tmpdir(), 'apigw-bench-workers-'));
 const children = [];
 
@@ -58,28 +58,7 @@ function forkReady(script, args) {
 }
 
 function config(backendPort, workers) {
-  const raw = '/pets/{id}';
-  const { match, path } = parsePathSyntax(raw);
-  const getPet = {
-    name: 'getPet',
-    frontend: { type: 'http', rawPath: raw, match, path, method: 'GET' },
-    auth: { type: 'none' },
-    cors: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false },
-    parameters: [
-      { name: 'id', in: 'path', type: 'int', required: true },
-      { name: 'verbose', in: 'query', type: 'boolean', required: false, default: 'false' },
-    ],
-    backend: {
-      type: 'http',
-      origin: `http://127.0.0.1:${backendPort}`,
-      path: '/v1/pets/{id}',
-      method: 'GET',
-      timeoutMs: 10000,
-      parameterMappings: [],
-      constants: [],
-    },
-    response: { errorCodes: [] },
-  };
+  const getPet = petApi(parsePathSyntax, backendPort);
   return {
     version: 1,
     service: {
@@ -133,17 +112,8 @@ function startGateway(file) {
   });
 }
 
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
 function wrk(url, headers = {}) {
-  const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, ...h, url], { encoding: 'utf8' });
-  const requests = Number(/(\d+) requests in/.exec(out)[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  return { requests, non2xx, rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) };
+  return runWrk(['wrk', '-t2', `-c${CONNECTIONS}`, `-d${DURATION}`], url, headers);
 }
 
 function measure(gw, load) {
@@ -154,12 +124,6 @@ function measure(gw, load) {
   if (run.non2xx > 0) throw new Error(`${load.name}: ${run.non2xx} answers were not 2xx`);
   return { rps: run.rps, cpuUs: ((t1 - t0) / run.requests) * 1e6 };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 if (process.argv.includes('--counters-only')) {
   process.stdout.write(await counterTakes());
