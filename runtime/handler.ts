@@ -75,28 +75,7 @@ export function handleRequest(
   res.once('close', () => {
     state.metrics.inFlight--;
     state.inFlight.remove(entry);
-    const status = res.writableFinished ? res.statusCode : 499;
-    const durationMs = performance.now() - info.startedAt;
-    const apiName = info.apiName;
-    state.metrics.record(apiName, status, durationMs / 1000);
-    const ctx = info.ctx;
-    if (ctx?.backendFailure !== undefined && apiName !== null) {
-      state.metrics.backendFailure(apiName, ctx.backendFailure);
-      logBackendFailure(state.events, ctx, status);
-    }
-    if (state.log.enabled) {
-      state.log.write({
-        time: state.log.now(),
-        requestId: info.requestId,
-        method: req.method ?? 'GET',
-        path: info.path,
-        api: apiName,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        backendMs: ctx?.backendMs === undefined ? null : Math.round(ctx.backendMs * 1000) / 1000,
-        clientIp: info.clientIp,
-      });
-    }
+    recordFinished(state, req, info, res.writableFinished ? res.statusCode : 499);
   });
 
   const admitted = admit(state, req, res, info);
@@ -152,6 +131,35 @@ export function logRefusal(events: EventLog, info: RequestInfo, err: GatewayErro
     code: err.def.code,
     message: err.message,
   });
+}
+
+/**
+ * Counts a finished request or upgrade (metrics, a backend failure's event)
+ * and writes its access-log line; the one place both paths record an outcome.
+ * HOT PATH
+ */
+export function recordFinished(state: HandlerState, req: IncomingMessage, info: RequestInfo, status: number): void {
+  const durationMs = performance.now() - info.startedAt;
+  const apiName = info.apiName;
+  state.metrics.record(apiName, status, durationMs / 1000);
+  const ctx = info.ctx;
+  if (ctx?.backendFailure !== undefined && apiName !== null) {
+    state.metrics.backendFailure(apiName, ctx.backendFailure);
+    logBackendFailure(state.events, ctx, status);
+  }
+  if (state.log.enabled) {
+    state.log.write({
+      time: state.log.now(),
+      requestId: info.requestId,
+      method: req.method ?? 'GET',
+      path: info.path,
+      api: apiName,
+      status,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      backendMs: ctx?.backendMs === undefined ? null : Math.round(ctx.backendMs * 1000) / 1000,
+      clientIp: info.clientIp,
+    });
+  }
 }
 
 /**

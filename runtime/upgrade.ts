@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { admit, httpsRedirectLocation, requestInfo } from './admission';
 import type { CompiledApi } from './compile';
 import { Errors, GatewayError } from './errors';
-import { logBackendFailure, logRefusal, type HandlerState } from './handler';
+import { logRefusal, recordFinished, type HandlerState } from './handler';
 import type { AdmittedRequest } from './pipeline';
 import { rejectUpgrade, redirectUpgrade } from './websocket/raw-response';
 
@@ -19,28 +19,8 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
   // Upgrades count in the same metrics and access log as HTTP requests: by API and status (101 when opened),
   // logged once the upgrade is answered.
   const record = (status: number, backendFailure?: string): void => {
-    const apiName = info.apiName;
-    const durationMs = performance.now() - info.startedAt;
-    state.metrics.record(apiName, status, durationMs / 1000);
-    const ctx = info.ctx;
-    if (backendFailure !== undefined && apiName !== null && status >= 500 && ctx) {
-      state.metrics.backendFailure(apiName, backendFailure);
-      ctx.backendFailure = backendFailure;
-      logBackendFailure(state.events, ctx, status);
-    }
-    if (state.log.enabled) {
-      state.log.write({
-        time: state.log.now(),
-        requestId: info.requestId,
-        method: req.method ?? 'GET',
-        path: info.path,
-        api: apiName,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        backendMs: null,
-        clientIp: info.clientIp,
-      });
-    }
+    if (backendFailure !== undefined && status >= 500 && info.ctx) info.ctx.backendFailure = backendFailure;
+    recordFinished(state, req, info, status);
   };
   const refuse = (err: GatewayError): void => {
     rejectUpgrade(socket, info.requestId, err, info.cors);
