@@ -1,4 +1,4 @@
-// Once per test run: builds dist/ (tests spawn the real `apigw` and the compiled quickstart), bundles the
+// Once per test run: builds dist/ (tests spawn the real `apigw`, so its bin is made executable, and the compiled quickstart), bundles the
 // runtime (the constructs copy it into build contexts) and the Terraform provider (the provider tests run it
 // under real terraform), and gives the run its own temp folder, so that
 // global-teardown.js can tell what the tests left behind even while other runs share the machine.
@@ -14,7 +14,7 @@ module.exports = async () => {
     cwd: root,
     stdio: 'inherit',
   });
-  for (const script of ['bundle-runtime.mjs', 'bundle-provider.mjs'])
+  for (const script of ['executable-bins.mjs', 'bundle-runtime.mjs', 'bundle-provider.mjs'])
     execFileSync(process.execPath, [join(root, 'scripts', script)], { stdio: 'inherit' });
   // Test workers start after this and inherit the variable; os.tmpdir() reads it on every call.
   const dir = mkdtempSync(join(tmpdir(), 'apigw-jest-run-'));
