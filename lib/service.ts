@@ -113,6 +113,8 @@ export interface LimitsOptions {
   readonly keepAliveTimeoutMs?: number;
   /**
    * Trust client-supplied `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers: only behind a proxy you run.
+   * The client address (IP lists, the access log's `clientIp`, a function's `sourceIp`) is then the last
+   * `X-Forwarded-For` address, the one that proxy appended; the gateway appends the TCP peer for the backend.
    * @default false
    */
   readonly trustForwardedHeaders?: boolean;

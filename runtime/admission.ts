@@ -23,6 +23,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ListenersConfig } from '../model';
 import type { CompiledApi } from './compile';
 import { isPreflight } from './cors';
+import { forwardedClient } from './ip-access';
 import { Errors, GatewayError } from './errors';
 import type { HandlerState } from './handler';
 import { normalizeTarget } from './normalize';
@@ -41,6 +42,12 @@ export interface RequestInfo {
   readonly requestId: string;
   /** performance.now() at arrival, in milliseconds. */
   readonly startedAt: number;
+  /** The TCP peer (an IPv4-mapped address unmapped): what the gateway appends to `X-Forwarded-For`. */
+  readonly peerIp: string;
+  /**
+   * The client: the TCP peer, or with `limits.trustForwardedHeaders` the address the trusted proxy appended to
+   * `X-Forwarded-For` (see ip-access.ts). What IP lists check, the access log shows and functions get as `sourceIp`.
+   */
   readonly clientIp: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;
@@ -62,14 +69,15 @@ export interface RequestInfo {
 const EMPTY_QUERY = new URLSearchParams();
 const NONE: readonly string[] = Object.freeze([]);
 
-export function requestInfo(req: IncomingMessage): RequestInfo {
+export function requestInfo(req: IncomingMessage, trustForwarded: boolean): RequestInfo {
   const socket = req.socket as TLSSocket;
-  let clientIp = socket.remoteAddress ?? '';
-  if (clientIp.startsWith('::ffff:')) clientIp = clientIp.slice(7);
+  let peerIp = socket.remoteAddress ?? '';
+  if (peerIp.startsWith('::ffff:')) peerIp = peerIp.slice(7);
   return {
     requestId: randomUUID(),
     startedAt: performance.now(),
-    clientIp,
+    peerIp,
+    clientIp: trustForwarded ? (forwardedClient(req) ?? peerIp) : peerIp,
     protocol: socket.encrypted ? 'https' : 'http',
     host: req.headers.host ?? '',
     path: '',
@@ -151,7 +159,7 @@ export function admit(
       if (compiled?.cors) {
         info.api = compiled;
         info.apiName = compiled.api.name;
-        const denied = compiled.ipAccess?.check(req, info.clientIp);
+        const denied = compiled.ipAccess?.check(info.clientIp);
         if (denied) return denied;
         return Local.Preflight;
       }
@@ -173,7 +181,7 @@ export function admit(
 
   // Traffic policies before anything else of the API: a refused caller costs no parameter or auth work.
   if (compiled.ipAccess) {
-    const denied = compiled.ipAccess.check(req, info.clientIp);
+    const denied = compiled.ipAccess.check(info.clientIp);
     if (denied) return denied;
   }
   if (compiled.rateLimit) {
@@ -214,6 +222,7 @@ export function admit(
     pathParams: match.params,
     params,
     identity: undefined,
+    peerIp: info.peerIp,
     clientIp: info.clientIp,
     protocol: info.protocol,
     host: info.host,

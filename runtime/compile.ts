@@ -150,7 +150,7 @@ export function compileGateway(loaded: LoadedConfig, options: CompileOptions): C
               : backend,
           ws: counted(createUpgradeHandler(api, { invoker, registry, events: options.events }, options.current), open),
           headerPolicy: compileHeaderPolicy(api, limits),
-          ipAccess: ipAccess ? compileIpAccess(ipAccess, limits.trustForwardedHeaders) : undefined,
+          ipAccess: ipAccess ? compileIpAccess(ipAccess) : undefined,
           rateLimit: rateLimit !== undefined ? compileRateLimit(api.name, rateLimit, rateCounters) : undefined,
         };
       } catch (err) {

@@ -65,7 +65,7 @@ export function handleRequest(
   res: ServerResponse,
   expectContinue = false,
 ): void {
-  const info = requestInfo(req);
+  const info = requestInfo(req, state.current.loaded.config.service.limits.trustForwardedHeaders);
 
   if (state.draining) res.shouldKeepAlive = false;
   state.metrics.inFlight++;

@@ -129,7 +129,7 @@ export function backendRequestHeaders(
   const trust = policy.trustForwarded;
   const priorFor = trust ? headers['x-forwarded-for'] : undefined;
   const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
-  out.push('x-forwarded-for', prior ? `${prior}, ${ctx.clientIp}` : ctx.clientIp);
+  out.push('x-forwarded-for', prior ? `${prior}, ${ctx.peerIp}` : ctx.peerIp);
   out.push('x-forwarded-proto', (trust && first(headers['x-forwarded-proto'])) || ctx.protocol);
   out.push('x-forwarded-host', (trust && first(headers['x-forwarded-host'])) || ctx.host);
   out.push('x-api-requestid', ctx.requestId);

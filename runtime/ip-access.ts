@@ -9,8 +9,9 @@
  *
  * The client address is the TCP peer, unless `limits.trustForwardedHeaders`
  * (a proxy you run in front): then the last address of `X-Forwarded-For`,
- * the one that proxy appended. A forwarded value that is not an IP address
- * is refused when any list applies (fail closed).
+ * the one that proxy appended (`forwardedClient`, read once per request by
+ * admission). A forwarded value that is not an IP address is refused when
+ * any list applies (fail closed).
  */
 import type { IncomingMessage } from 'node:http';
 import { SocketAddress, isIP, type BlockList } from 'node:net';
@@ -19,13 +20,13 @@ import { Errors, GatewayError } from './errors';
 
 export interface IpAccessPolicy {
   /** The error to answer, or undefined when the address may call. HOT PATH */
-  check(req: IncomingMessage, peerIp: string): GatewayError | undefined;
+  check(clientIp: string): GatewayError | undefined;
 }
 
 /** Verdicts kept per policy (by address); cleared when full, so hostile address churn costs the uncached check only. */
 const MAX_CACHED_VERDICTS = 4096;
 
-export function compileIpAccess(access: IpAccessConfig, trustForwarded: boolean): IpAccessPolicy {
+export function compileIpAccess(access: IpAccessConfig): IpAccessPolicy {
   const blocks = (entries: readonly string[]): BlockList | undefined => {
     if (entries.length === 0) return undefined;
     // The rules checked every entry at load; a failure here is a bug, not a config mistake.
@@ -53,9 +54,8 @@ export function compileIpAccess(access: IpAccessConfig, trustForwarded: boolean)
 
   return {
     // HOT PATH
-    check(req, peerIp) {
-      const ip = trustForwarded ? (forwardedClient(req) ?? peerIp) : peerIp;
-      return admits(ip) ? undefined : refused;
+    check(clientIp) {
+      return admits(clientIp) ? undefined : refused;
     },
   };
 }

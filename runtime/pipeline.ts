@@ -52,6 +52,9 @@ export interface AdmittedRequest {
   readonly pathParams: Readonly<Record<string, string>>;
   params: RequestParams;
   identity: Identity | undefined;
+  /** The TCP peer, appended to `X-Forwarded-For`. */
+  readonly peerIp: string;
+  /** The client by the trusted-proxy rule (`RequestInfo.clientIp`): the function event's `sourceIp`. */
   readonly clientIp: string;
   readonly protocol: 'http' | 'https';
   readonly host: string;

@@ -14,7 +14,7 @@ import type { AdmittedRequest } from './pipeline';
 import { rejectUpgrade, redirectUpgrade } from './websocket/raw-response';
 
 export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const info = requestInfo(req);
+  const info = requestInfo(req, state.current.loaded.config.service.limits.trustForwardedHeaders);
   socket.on('error', () => socket.destroy());
   // Upgrades count in the same metrics and access log as HTTP requests: by API and status (101 when opened),
   // logged once the upgrade is answered.

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ApiConfig, FunctionTarget, GatewayConfig } from '../../../model';
+import { requestInfo } from '../../../runtime/admission';
 import { GatewayError } from '../../../runtime/errors';
 import { compileHeaderPolicy } from '../../../runtime/headers';
 import type { HttpBackendHandler, Identity, RequestContext, RequestParams } from '../../../runtime/pipeline';
@@ -65,6 +66,7 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
     const query = new URLSearchParams(url.search);
     const requestId = randomUUID();
     requestIds.push(requestId);
+    const info = requestInfo(req, config.service.limits.trustForwardedHeaders);
     const declared = stages.params?.(req, query) ?? {};
     const ctx: RequestContext = {
       req,
@@ -79,7 +81,8 @@ export async function serve(handler: HttpBackendHandler, stages: Stages = {}): P
       pathParams: stages.pathParams?.(url.pathname) ?? {},
       params: { path: {}, query: {}, header: {}, ...declared },
       identity: stages.identity?.(req),
-      clientIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      peerIp: info.peerIp,
+      clientIp: info.clientIp,
       protocol: 'http',
       host: req.headers.host ?? '',
       rest: '',

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { ApiConfig, GatewayConfig } from '../../../model';
 import { api, gatewayConfig, http } from '../../helpers/config';
 import { startBackend, startGateway, type Backend, type RunningGateway } from '../../helpers/servers';
+import { bundled, writeCode } from '../functions/harness';
 
 let backend: Backend;
 let hits = 0;
@@ -125,6 +126,46 @@ describe('IP allow and deny lists', () => {
     expect((await call(g.base, '/internal', { 'x-forwarded-for': '' })).status).toBe(403);
     // Without the header the peer itself (127.0.0.1) is the client.
     expect((await call(g.base, '/internal')).status).toBe(403);
+  });
+
+  it('with trustForwardedHeaders, logs and hands functions the forwarded client, and appends the TCP peer for the backend', async () => {
+    const seen: (string | string[] | undefined)[] = [];
+    const echoFor = await startBackend((req, res) => {
+      seen.push(req.headers['x-forwarded-for']);
+      res.end('ok');
+    });
+    try {
+      const code = writeCode({ 'fn/index.js': 'exports.main = async (event) => event.requestContext.sourceIp;' });
+      const base = gatewayConfig([
+        api('proxied', '=/proxied', http(echoFor.origin)),
+        api('fn', '=/fn', { type: 'scf', function: bundled('fn', 'index.main'), responseIntegration: false }),
+      ]);
+      const trusting = {
+        ...base,
+        service: { ...base.service, limits: { ...base.service.limits, trustForwardedHeaders: true } },
+      };
+      const g = await startGateway(trusting, {}, code);
+      running.push(g);
+      const forwarded = { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' };
+      expect((await call(g.base, '/proxied', forwarded)).status).toBe(200);
+      expect(seen).toEqual(['198.51.100.7, 203.0.113.9, 127.0.0.1']);
+      expect(JSON.parse((await call(g.base, '/fn', forwarded)).text)).toBe('203.0.113.9');
+      expect(JSON.parse((await call(g.base, '/fn')).text)).toBe('127.0.0.1');
+      await new Promise((r) => setTimeout(r, 100)); // the access log is flushed every 50 ms
+      const clients = g.logs
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { api: string; clientIp: string }).clientIp);
+      expect(clients).toEqual(['203.0.113.9', '203.0.113.9', '127.0.0.1']);
+
+      // Without the trust, what a client claims changes nothing.
+      const plain = await startGateway(base, {}, code);
+      running.push(plain);
+      expect(JSON.parse((await call(plain.base, '/fn', forwarded)).text)).toBe('127.0.0.1');
+    } finally {
+      await echoFor.close();
+    }
   });
 
   it('refuses a denied WebSocket upgrade with 403 before any backend connection', async () => {
