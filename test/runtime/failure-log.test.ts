@@ -16,6 +16,8 @@ import { api, gatewayConfig, http } from '../helpers/config';
 import { startBackend, startGateway, type Backend, type RunningGateway } from '../helpers/servers';
 import { writeCode } from './functions/harness';
 
+// Function timeouts well above a cold start on a loaded machine: only the `hangs` API tests a timeout.
+const FUNCTION_TIMEOUT_MS = 15_000;
 // A DNS label longer than 63 characters: the resolver fails it (ENOTFOUND) without sending a query.
 const UNRESOLVABLE = `http://${'a'.repeat(64)}.invalid`;
 const SECRET_BODY = 'body-that-must-never-be-logged';
@@ -31,7 +33,7 @@ const fn = (handler: string, extra: Partial<FunctionTarget> = {}): BackendConfig
     namespace: 'default',
     functionName: handler.replace('index.', ''),
     version: '$LATEST',
-    timeoutMs: 2000,
+    timeoutMs: FUNCTION_TIMEOUT_MS,
     source: { type: 'bundled', dir: 'fn', handler, memoryMb: 64 },
     ...extra,
   },
@@ -103,7 +105,7 @@ beforeAll(async () => {
             namespace: 'default',
             functionName: 'message',
             version: '$LATEST',
-            timeoutMs: 2000,
+            timeoutMs: FUNCTION_TIMEOUT_MS,
             source: { type: 'bundled', dir: 'fn', handler: 'index.message', memoryMb: 64 },
           },
           maxMessageBytes: 1024,
