@@ -15,6 +15,12 @@
  * Every connection whose sending side the gateway closes is destroyed after
  * `LINGER_MS` unless the client closed it first.
  *
+ * With several worker threads the cap is the instance's: each worker
+ * publishes how many connections it holds and compares the sum with the cap
+ * (`SharedConnectionCount`), so one worker may hold more than its share while
+ * another holds fewer. A worker takes the place only of its own idle
+ * connections.
+ *
  * Node's HTTP server keeps the response it is writing on a connection as
  * `socket._httpMessage` (its own idle-connection sweep reads the same field),
  * and a TLS socket keeps the TCP socket under it as `_parent`; both are read
@@ -44,6 +50,14 @@ interface Connection {
 
 type HttpSocket = Duplex & { _httpMessage?: unknown; _parent?: unknown };
 
+/** The connections of every worker of an instance (`cluster/instance-state.ts`). */
+export interface SharedConnectionCount {
+  /** This thread now holds `open` admitted connections (reserve ones are not counted). */
+  publish(open: number): void;
+  /** The instance's admitted connections. */
+  total(): number;
+}
+
 export class ConnectionGuard {
   /** Admitted connections by TCP socket, oldest first. */
   private readonly open = new Map<Socket, Connection>();
@@ -52,7 +66,10 @@ export class ConnectionGuard {
   private capValue: number;
   private reserveValue: number;
 
-  constructor(cap: number) {
+  constructor(
+    cap: number,
+    private readonly shared?: SharedConnectionCount,
+  ) {
     this.capValue = cap;
     this.reserveValue = reserveFor(cap);
   }
@@ -84,7 +101,8 @@ export class ConnectionGuard {
   /** A new TCP connection on any listener. */
   admit(socket: Socket): void {
     socket.once('finish', () => lingerThenDestroy(socket));
-    if (this.open.size >= this.capValue && !this.evictIdle()) {
+    const admitted = this.shared ? this.shared.total() : this.open.size;
+    if (admitted >= this.capValue && !this.evictIdle()) {
       if (this.reserve.size >= this.reserveValue) {
         socket.destroy();
         return;
@@ -99,7 +117,10 @@ export class ConnectionGuard {
       return;
     }
     this.open.set(socket, { http: socket, upgraded: false });
-    socket.once('close', () => this.open.delete(socket));
+    this.shared?.publish(this.open.size);
+    socket.once('close', () => {
+      if (this.open.delete(socket)) this.shared?.publish(this.open.size);
+    });
   }
 
   /** An HTTPS connection finished its handshake: requests now arrive on the TLS socket. */
@@ -126,6 +147,7 @@ export class ConnectionGuard {
     for (const [socket, c] of this.open) {
       if (c.upgraded || (c.http as HttpSocket)._httpMessage) continue;
       this.open.delete(socket);
+      this.shared?.publish(this.open.size);
       socket.destroy();
       return true;
     }

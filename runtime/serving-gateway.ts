@@ -33,7 +33,7 @@ import {
 import type { AccessLog, EventLog } from './access-log';
 import { LocalUsageCounters, type UsageCounters } from './auth/usage-plans';
 import { compileGateway, type CompiledGateway } from './compile';
-import { ConnectionGuard, effectiveConnectionCap } from './connection-guard';
+import { ConnectionGuard, effectiveConnectionCap, type SharedConnectionCount } from './connection-guard';
 import type { LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState, type HealthAnswer } from './handler';
 import { InFlightResponses } from './in-flight';
@@ -59,8 +59,8 @@ export interface ServingOptions {
   readonly rateCounters?: RateCounters;
   /** Function worker threads per function version; default: the invoker's (CPUs, 1 to 4). */
   readonly functionWorkers?: number;
-  /** This thread's share of `limits.maxConnections` (1 / workers); default 1. */
-  readonly connectionShare?: number;
+  /** The instance's connections when this thread is one of several workers sharing `limits.maxConnections`. */
+  readonly sharedConnections?: SharedConnectionCount;
   /** The health answer when the thread is one of several (see `cluster/instance-state.ts`). */
   readonly health?: (draining: boolean) => HealthAnswer;
 }
@@ -84,12 +84,10 @@ export class ServingGateway {
   private readonly rateCounters: RateCounters;
   private readonly retired = new RetiredGenerations();
   private readonly tls: TlsPolicy | undefined;
-  private readonly connectionShare: number;
 
   constructor(private readonly options: ServingOptions) {
     this.usageCounters = options.usageCounters ?? new LocalUsageCounters();
     this.rateCounters = options.rateCounters ?? new LocalRateCounters();
-    this.connectionShare = options.connectionShare ?? 1;
     const https = options.start.config.service.listeners.https;
     this.tls = https ? createTlsPolicy(https, options.start.baseDir, options.env) : undefined;
   }
@@ -128,7 +126,7 @@ export class ServingGateway {
     };
     this.state.metrics.generation = generation;
     const { maxConnections } = first.loaded.config.service.limits;
-    this.connections = new ConnectionGuard(this.connectionCap(maxConnections));
+    this.connections = new ConnectionGuard(connectionCap(maxConnections), this.options.sharedConnections);
   }
 
   /** What the request path reads: the generation it serves, the drain flag, the logs. */
@@ -245,7 +243,7 @@ export class ServingGateway {
     this.state.metrics.generation = generation;
     const { limits, usagePlans } = next.loaded.config.service;
     for (const server of this.servers) applyServerLimits(server, limits);
-    this.connections.setCap(this.connectionCap(limits.maxConnections));
+    this.connections.setCap(connectionCap(limits.maxConnections));
     this.usageCounters.keepPlans(new Set(usagePlans.map((p) => p.name)));
     const { apis, service } = next.loaded.config;
     this.rateCounters.keep(
@@ -253,12 +251,6 @@ export class ServingGateway {
     );
     // Requests already on the old generation keep its pools; give them the grace period.
     this.retired.retire(previous, limits.shutdownGraceMs);
-  }
-
-  /** This thread's cap: the configured one (lowered to fit the open-file limit), its share when one of several. */
-  private connectionCap(configured: number | undefined): number {
-    const cap = effectiveConnectionCap(configured ?? DEFAULT_LIMITS.maxConnections);
-    return Math.max(1, Math.ceil(cap * this.connectionShare));
   }
 
   /** From now on the health path answers 503 and every response closes its connection. */
@@ -347,4 +339,9 @@ function afterResponsesInFlight(socket: Duplex, then: (current: ServerResponse |
   const current = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
   if (current?.req.complete) current.once('close', () => afterResponsesInFlight(socket, then));
   else then(current);
+}
+
+/** The instance's cap: the configured one, lowered to fit the open-file limit (shared by every worker thread). */
+function connectionCap(configured: number | undefined): number {
+  return effectiveConnectionCap(configured ?? DEFAULT_LIMITS.maxConnections);
 }

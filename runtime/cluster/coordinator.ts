@@ -102,7 +102,7 @@ export class Coordinator {
   private readonly workers: (WorkerHandle | undefined)[];
   private readonly table: CounterTable;
   private readonly slots: CounterSlots;
-  private readonly instance = new InstanceState();
+  private readonly instance: InstanceState;
   /** Reloads, applies and the generation (the workers count requests). */
   private readonly metrics = new Metrics();
   /** Request metrics of workers that stopped, so that the instance's counters never go down. */
@@ -126,6 +126,7 @@ export class Coordinator {
     private readonly options: CoordinatorOptions,
   ) {
     this.workers = new Array<WorkerHandle | undefined>(options.workers).fill(undefined);
+    this.instance = new InstanceState(InstanceState.allocate(options.workers));
     this.instance.expected = options.workers;
     this.table = new CounterTable(CounterTable.allocate(1024), 0);
     this.slots = new CounterSlots(this.table);
@@ -185,7 +186,7 @@ export class Coordinator {
     return this.live.currentGeneration;
   }
 
-  /** The instance's connection cap (its workers share it). */
+  /** The instance's connection cap (its workers count their connections together against it). */
   get connectionCap(): number {
     return effectiveConnectionCap(this.served.service.limits.maxConnections ?? DEFAULT_LIMITS.maxConnections);
   }
@@ -320,6 +321,7 @@ export class Coordinator {
     }
     // A lock it held in the shared counters would block the others for ever.
     this.table.releaseHeldBy(handle.index + 1);
+    this.instance.forgetConnections(handle.index);
     if (handle.last) this.departed.add({ ...handle.last, inFlight: 0, pools: [] });
     if (this.closing || handle.stopping) return;
     const ranMs = Date.now() - handle.startedAt;

@@ -58,7 +58,7 @@ export function runGatewayWorker(data: WorkerData): void {
     usageCounters,
     rateCounters,
     functionWorkers: data.functionWorkers,
-    connectionShare: 1 / data.workers,
+    sharedConnections: instance.connectionCount(data.index),
     health: (draining) => instance.health(data.index, draining, metrics.generation),
   });
   /** Generations compiled and waiting for their commit, by id. */

@@ -13,19 +13,49 @@
  * - `503 draining` once SIGTERM (or SIGINT) was received.
  * The body names the answering worker, the config generation it serves and
  * `{serving, expected}`.
+ *
+ * It also holds each worker's open client connections, which the workers sum
+ * to meet `limits.maxConnections` as one instance.
  */
+import type { SharedConnectionCount } from '../connection-guard';
 import type { HealthAnswer } from '../handler';
 
 const DRAINING = 0;
 const SERVING = 1;
 const EXPECTED = 2;
 const FAILING = 3;
+/** The first of one word per worker: the client connections it holds. */
+const CONNECTIONS = 4;
 
 export class InstanceState {
   private readonly words: Int32Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)) {
+  /** `buffer`: from `allocate`, shared by the coordinator and its workers. */
+  constructor(readonly buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer);
+  }
+
+  /** The shared memory of an instance of `workers` workers. */
+  static allocate(workers: number): SharedArrayBuffer {
+    return new SharedArrayBuffer((CONNECTIONS + workers) * Int32Array.BYTES_PER_ELEMENT);
+  }
+
+  /** Worker `worker`'s view of the instance's connections. */
+  connectionCount(worker: number): SharedConnectionCount {
+    const words = this.words;
+    return {
+      publish: (open) => Atomics.store(words, CONNECTIONS + worker, open),
+      total: () => {
+        let sum = 0;
+        for (let i = CONNECTIONS; i < words.length; i++) sum += Atomics.load(words, i);
+        return sum;
+      },
+    };
+  }
+
+  /** A worker stopped: its connections closed with its thread. */
+  forgetConnections(worker: number): void {
+    Atomics.store(this.words, CONNECTIONS + worker, 0);
   }
 
   get serving(): number {
