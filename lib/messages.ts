@@ -171,6 +171,7 @@ const PROP_OF_FIELD: readonly (readonly [RegExp, string])[] = [
   [/^\/auth\/verifier\/remoteJwks\/cooldownMs$/, 'auth jwksCooldown'],
   [/^\/auth\/verifier\/remoteJwks\/cacheMaxAgeMs$/, 'auth jwksCacheMaxAge'],
   [/^\/auth\/verifier\/remoteJwks.*$/, 'auth jwksUrl'],
+  [/^\/auth\/verifier\/tokenLocation\/(\w+)$/, 'auth tokenLocation $1'],
   [/^\/auth\/verifier\/(\w+).*$/, 'auth $1'],
   [/^\/auth.*$/, 'auth'],
   [/^\/cors\/(\w+).*$/, 'cors $1'],

@@ -156,6 +156,13 @@ export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = eve
   const names = new Map<string, number>();
   const routes = new Map<string, number>();
   const serviceValid = (part: string): boolean => valid(`/service/${part}`);
+  // With `reject`, a request that carries a header name with "_" is refused: such a header can never be read.
+  const unreadableHeader =
+    isObject(config.service) &&
+    serviceValid('limits/headersWithUnderscores') &&
+    config.service.limits?.headersWithUnderscores === 'reject'
+      ? (name: string) => name.includes('_')
+      : () => false;
 
   apis.forEach((api, i) => {
     const at = `/apis/${i}`;
@@ -181,7 +188,8 @@ export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = eve
       checkFrontend(api, at, add);
       if (serviceValid('healthPath') && serviceValid('metricsPath') && serviceValid('connectionsAdminToken'))
         checkReservedPath(api, at, config.service, add);
-      if (Array.isArray(api.parameters)) checkParameters(api, at, add, (j) => valid(`${at}/parameters/${j}`));
+      if (Array.isArray(api.parameters))
+        checkParameters(api, at, add, (j) => valid(`${at}/parameters/${j}`), unreadableHeader);
     }
     if (ok('frontend/type', 'frontend/method') && api.frontend.type === 'websocket' && api.frontend.method !== 'GET')
       add(`${at}/frontend/method`, 'a WebSocket API is opened with GET');
@@ -192,6 +200,16 @@ export function checkConfigRules(config: GatewayConfig, valid: PartIsValid = eve
         field: (name) => ok(`backend/${name}`),
       });
     if (ok('auth/type')) checkAuth(api, at, add, ok('name') ? usablePlans(config) : undefined, ok);
+    if (
+      ok('auth/type', 'auth/verifier/tokenLocation') &&
+      api.auth.type === 'oauth2' &&
+      api.auth.verifier.tokenLocation.from === 'header' &&
+      unreadableHeader(api.auth.verifier.tokenLocation.name)
+    )
+      add(
+        `${at}/auth/verifier/tokenLocation/name`,
+        UNDERSCORE_HEADER(`token header "${api.auth.verifier.tokenLocation.name}"`),
+      );
     if (ok('cors/allowOrigins')) checkCors(api, at, add);
     if (isObject(api)) {
       if (isObject(api.ipAccess)) checkIpAccess(api.ipAccess, `${at}/ipAccess`, add, valid);
@@ -344,7 +362,17 @@ function covers(api: ApiConfig, p: string): boolean {
   }
 }
 
-function checkParameters(api: ApiConfig, at: string, add: Add, itemValid: (index: number) => boolean): void {
+/** Why a header the API reads can never arrive (`limits.headersWithUnderscores: 'reject'`). */
+const UNDERSCORE_HEADER = (what: string): string =>
+  `${what} can never be sent: limits.headersWithUnderscores is "reject", which refuses every request with "_" in a header name (use "-")`;
+
+function checkParameters(
+  api: ApiConfig,
+  at: string,
+  add: Add,
+  itemValid: (index: number) => boolean,
+  unreadableHeader: (name: string) => boolean,
+): void {
   const declared = new Set<string>();
   const inPath =
     api.frontend.match === 'param'
@@ -370,6 +398,8 @@ function checkParameters(api: ApiConfig, at: string, add: Add, itemValid: (index
           ? `path parameter "${p.name}" is not a named group (?<${p.name}>...) of ${api.frontend.rawPath}`
           : `path parameter "${p.name}" does not appear as {${p.name}} in the path ${api.frontend.rawPath}`,
       );
+    if (p.in === 'header' && unreadableHeader(p.name))
+      add(`${pat}/name`, UNDERSCORE_HEADER(`header parameter "${p.name}"`));
     if (p.in === 'path' && p.default !== undefined)
       add(`${pat}/default`, `path parameter "${p.name}" cannot have a default`);
     checkParamSample(p, pat, add);

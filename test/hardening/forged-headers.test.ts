@@ -195,6 +195,29 @@ describe('header names with underscores', () => {
     expect(seen['x-custom']).toBe('2');
   });
 
+  it('are read where the API declares them (a header parameter, mapped), and still not forwarded as sent', async () => {
+    const declared = await startGateway(
+      gatewayConfig([
+        api(
+          'tenant',
+          '=/tenant',
+          http(echo.origin, '/', {
+            parameterMappings: [{ from: { in: 'header', name: 'X_Tenant' }, to: { in: 'header', name: 'x-tenant' } }],
+          }),
+          { parameters: [{ name: 'X_Tenant', in: 'header', type: 'string', required: true }] },
+        ),
+      ]),
+    );
+    try {
+      expect((await get(declared.port, '/tenant', ['X_Tenant: acme'])).status).toBe(200);
+      expect(seen['x-tenant']).toBe('acme');
+      expect(seen['x_tenant']).toBeUndefined();
+      expect((await get(declared.port, '/tenant', [])).status).toBe(400);
+    } finally {
+      await declared.close();
+    }
+  });
+
   it('are refused with 400 when limits.headersWithUnderscores is reject', async () => {
     const strict = await startGateway(
       gatewayConfig([api('open', '=/open', http(echo.origin))], {

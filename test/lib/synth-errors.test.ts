@@ -1,4 +1,5 @@
 /** The mistakes a user can make in props, and exactly what synth tells them: all at once, each once, in their words. */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,10 @@ function warnings(s: TerraformStack): string[] {
 }
 
 const ok = MockBackend.json({ ok: true });
+const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+  type: 'spki',
+  format: 'pem',
+}) as string;
 
 describe('errors at synth', () => {
   it('reports a 61-character API name, an undeclared {userid} and an origin with a path together, each once', () => {
@@ -251,6 +256,30 @@ describe('mistakes that used to pass synth and fail later', () => {
     expect(errors(s)).toEqual([
       '[gateway/gw/proxy] backend constants: header "host" is set twice, by constant "Host" and by constant "host" (header names are case-insensitive)',
     ]);
+  });
+
+  it('refuses a header parameter or token header with "_" when such requests are rejected (it could never arrive)', () => {
+    const build = (headersWithUnderscores: 'drop' | 'reject'): TerraformStack => {
+      const s = stack();
+      const svc = new Service(s, 'gw', { limits: { headersWithUnderscores } });
+      svc.addApi('tenant', {
+        path: '=/tenant',
+        parameters: [{ name: 'X_Tenant', in: 'header', type: 'string', required: true }],
+        backend: ok,
+      });
+      svc.addApi('me', {
+        path: '=/me',
+        auth: Auth.oauth2({ publicKeyPem: PEM, tokenLocation: { from: 'header', name: 'x_token' } }),
+        backend: ok,
+      });
+      return s;
+    };
+    expect(errors(build('reject'))).toEqual([
+      '[gateway/gw/tenant] parameters: header parameter "X_Tenant" can never be sent: limits.headersWithUnderscores is "reject", which refuses every request with "_" in a header name (use "-")',
+      '[gateway/gw/me] auth tokenLocation name: token header "x_token" can never be sent: limits.headersWithUnderscores is "reject", which refuses every request with "_" in a header name (use "-")',
+    ]);
+    // Dropped headers are read first (declared parameters, the token), so these work.
+    expect(errors(build('drop'))).toEqual([]);
   });
 
   it('refuses a route no request reaches and warns about one the gateway shadows', () => {
