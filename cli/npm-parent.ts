@@ -30,6 +30,21 @@ interface ProcessInfo {
 }
 
 /**
+ * The processes to watch, read when this module loads (before the gateway
+ * binds and announces itself): the parent, and above a shell the process that
+ * started it. npm may be stopped the moment `listening` is seen, before
+ * `stopWithNpm` runs, and the parents read then would be the processes that
+ * adopted the orphans.
+ */
+const START_PPID = currentPpid();
+const WATCHED = parentsToWatch(START_PPID);
+
+function parentsToWatch(ppid: number): readonly number[] {
+  const parent = processInfo(ppid);
+  return parent && SHELLS.has(basename(parent.args[0] ?? '')) ? [ppid, parent.ppid] : [ppid];
+}
+
+/**
  * When this process runs under npm, drains it (SIGTERM to itself) once npm or
  * the shell npm started is gone. Returns a function that stops watching.
  */
@@ -38,13 +53,9 @@ export function stopWithNpm(
   onGone: (parent: number) => void = stopSelf,
 ): (() => void) | undefined {
   if (env.npm_lifecycle_event === undefined) return undefined;
-  const startPpid = currentPpid();
-  const watched = [startPpid];
-  const parent = processInfo(startPpid);
-  if (parent && SHELLS.has(basename(parent.args[0] ?? ''))) watched.push(parent.ppid);
   const timer = setInterval(() => {
     // Reparenting is the sure sign (a PID can be reused); liveness covers npm above the shell.
-    const gone = currentPpid() !== startPpid ? startPpid : watched.find((pid) => !alive(pid));
+    const gone = currentPpid() !== START_PPID ? START_PPID : WATCHED.find((pid) => !alive(pid));
     if (gone === undefined) return;
     clearInterval(timer);
     onGone(gone);

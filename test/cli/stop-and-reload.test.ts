@@ -5,7 +5,7 @@
  * the assertions are what an operator sees: the port closed, the process
  * gone, the reload served.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { api, gatewayConfig, mock } from '../helpers/config';
@@ -38,11 +38,21 @@ async function npmStart(): Promise<NpmStart> {
   return { npm, gatewayPid: listening.pid, port: Number(listening.http.split(':').pop()) };
 }
 
-/** The port closed and the gateway gone; on failure the output shows what the gateway logged. */
+/** The port closed and the gateway gone; on failure the message shows what the gateway logged and its state. */
 async function expectStopped(npm: Started, gatewayPid: number, port: number): Promise<void> {
   const closed = await waitUntilClosed(port);
   const gone = await waitUntilGone(gatewayPid);
-  expect({ closed, gone, log: npm.output.stderr.split('\n').slice(-15) }).toMatchObject({ closed: true, gone: true });
+  if (closed && gone) return;
+  let stat = 'gone';
+  try {
+    stat = readFileSync(`/proc/${gatewayPid}/stat`, 'utf8');
+  } catch {
+    // exited meanwhile
+  }
+  throw new Error(
+    `port closed: ${closed}, gateway gone: ${gone}\ngateway /proc stat: ${stat}\nlog:\n` +
+      npm.output.stderr.split('\n').slice(-25).join('\n'),
+  );
 }
 
 describe('npm start', () => {
