@@ -38,6 +38,7 @@ import type { LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState, type HealthAnswer } from './handler';
 import { InFlightResponses } from './in-flight';
 import { handleUpgrade } from './upgrade';
+import { handleConnect } from './connect';
 import type { Metrics } from './metrics';
 import { LocalRateCounters, type RateCounters } from './rate-limit';
 import { createTlsPolicy, type TlsPolicy } from './tls';
@@ -218,6 +219,8 @@ export class ServingGateway {
       this.connections.upgraded(socket);
       handleUpgrade(this.state, req, socket, head);
     });
+    // CONNECT (a tunnel request): Node would close the connection without a word; it is refused with JSON.
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(this.state, req, socket));
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onCheckContinue(req, res));
     this.servers.push(server);
