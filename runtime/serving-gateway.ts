@@ -223,6 +223,9 @@ export class ServingGateway {
     server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(this.state, req, socket));
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onCheckContinue(req, res));
+    // Any other expectation: Node would answer a bare 417 itself; served as a request, admission refuses it
+    // with the catalogue's 417.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
     this.servers.push(server);
     const options: ListenOptions & { reusePort?: boolean } = {
       port: bind?.port ?? listener.port,
