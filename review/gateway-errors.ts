@@ -15,6 +15,7 @@ export function gatewayErrorsOf(api: ApiConfig, config: GatewayConfig): ErrorDef
   const codes = new Set<ErrorDef>([
     Errors.BadRequest,
     Errors.RequestTimeout,
+    Errors.ExpectationFailed,
     Errors.UriTooLong,
     Errors.HeadersTooLarge,
     Errors.InternalError,

@@ -4,7 +4,8 @@
  * in this order:
  *
  *   target length (414) → normalisation (400) → framing: one `Host`, no
- *   transfer coding but `chunked`, header names with `_` when refused (400)
+ *   transfer coding but `chunked`, header names with `_` when refused (400),
+ *   no `Expect` but `100-continue` (417)
  *   → TLS server name against `Host` (421), or the HTTP → HTTPS redirect
  *   → [HTTP] health, metrics, connections endpoint, CORS preflight (after the
  *   API's IP lists, 403) → routing (404, 405) → the API's IP allow/deny
@@ -250,7 +251,8 @@ export function httpsRedirectLocation(listeners: ListenersConfig, info: RequestI
 /**
  * Request framing Node's parser lets through: no `Host` in HTTP/1.1 or a
  * second one (RFC 9112 3.2: 400), a transfer coding other than `chunked` (the gateway would drop it),
- * and — when `limits.headersWithUnderscores` is `reject` — header names with `_`.
+ * — when `limits.headersWithUnderscores` is `reject` — header names with `_`, and an expectation other
+ * than `100-continue` (RFC 9110 10.1.1: 417; any HTTP version, upgrades too).
  * HOT PATH: one pass over the raw header names.
  */
 function checkFraming(req: IncomingMessage, rejectUnderscores: boolean): GatewayError | undefined {
@@ -270,8 +272,16 @@ function checkFraming(req: IncomingMessage, rejectUnderscores: boolean): Gateway
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     return new GatewayError(Errors.BadRequest, 'only the chunked transfer coding is accepted');
   }
+  const expect = req.headers.expect;
+  if (expect !== undefined && !CONTINUE.test(expect)) return new GatewayError(Errors.ExpectationFailed);
   return undefined;
 }
+
+/**
+ * An `Expect` that asks for `100 Continue`: Node's own test, so that every request it hands to `checkContinue`
+ * passes and every one it hands to `checkExpectation` (where it would answer a bare 417 itself) is refused here.
+ */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
 
 function authenticate<T extends AdmittedRequest>(
   auth: Authenticator,

@@ -29,6 +29,7 @@ export const Errors = {
   UpgradeRequired: def('UpgradeRequired', 426, 'this API is a WebSocket API; send an upgrade request'),
   PayloadTooLarge: def('PayloadTooLarge', 413, 'the request body is too large'),
   UnsupportedMediaType: def('UnsupportedMediaType', 415, 'this API takes JSON request bodies (application/json)'),
+  ExpectationFailed: def('ExpectationFailed', 417, 'the only expectation the gateway meets is Expect: 100-continue'),
   UriTooLong: def('UriTooLong', 414, 'the request path is too long'),
   HeadersTooLarge: def('HeadersTooLarge', 431, 'the request headers are too large'),
   RateLimited: def('RateLimited', 429, 'the rate limit of this key was exceeded'),

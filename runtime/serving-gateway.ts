@@ -38,6 +38,7 @@ import type { LoadedConfig } from './config-loader';
 import { handleRequest, startDraining, type HandlerState, type HealthAnswer } from './handler';
 import { InFlightResponses } from './in-flight';
 import { handleUpgrade } from './upgrade';
+import { handleConnect } from './connect';
 import type { Metrics } from './metrics';
 import { LocalRateCounters, type RateCounters } from './rate-limit';
 import { createTlsPolicy, type TlsPolicy } from './tls';
@@ -218,8 +219,13 @@ export class ServingGateway {
       this.connections.upgraded(socket);
       handleUpgrade(this.state, req, socket, head);
     });
+    // CONNECT (a tunnel request): Node would close the connection without a word; it is refused with JSON.
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(this.state, req, socket));
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => onClientError(err, socket));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onCheckContinue(req, res));
+    // Any other expectation: Node would answer a bare 417 itself; served as a request, admission refuses it
+    // with the catalogue's 417.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
     this.servers.push(server);
     const options: ListenOptions & { reusePort?: boolean } = {
       port: bind?.port ?? listener.port,
