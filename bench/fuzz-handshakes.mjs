@@ -6,7 +6,7 @@
 // value) and the outcome counts; exits 1 on any crash, 500, undocumented or
 // body-less refusal, or socket left open (counted in /proc/self/fd); a crash
 // ends the process with its stack.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ if (!existsSync(join(dist, 'runtime', 'gateway.js'))) throw new Error('run "npm 
 const { Gateway } = require(join(dist, 'runtime', 'gateway.js'));
 const { DEFAULT_LIMITS } = require(join(dist, 'model'));
 const { fuzz } = require('./handshake-fuzz.js');
+const { openSockets, until } = require('./fuzz-common.js');
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' } },
@@ -30,24 +31,6 @@ const count = Number(values.count);
 const seed = Number(values.seed);
 const MAX = 1024;
 const ALLOWED = 'https://app.example';
-
-function openSockets() {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return n;
-}
-
-async function until(check, ms) {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 // The WebSocket backend: echoes, or on /big sends an oversize message at once. Counts its connections.
 const backendSockets = new Set();

@@ -10,7 +10,7 @@
 // should never have received, health other than 200 afterwards, or a socket
 // (counted in /proc/self/fd) or backend connection left open. A crash ends the
 // process with its stack.
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ if (!existsSync(join(dist, 'runtime', 'gateway.js'))) throw new Error('run "npm 
 const { Gateway } = require(join(dist, 'runtime', 'gateway.js'));
 const { Errors } = require(join(dist, 'runtime', 'errors.js'));
 const { fuzz } = require('./request-fuzz.js');
+const { openSockets, until } = require('./fuzz-common.js');
 const world = require('./request-fuzz-world.js');
 
 const { values } = parseArgs({
@@ -35,24 +36,6 @@ const { values } = parseArgs({
 });
 const count = Number(values.count);
 const seed = Number(values.seed);
-
-function openSockets() {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return n;
-}
-
-async function until(check, ms) {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 const echo = await world.startEchoBackend();
 const issuer = world.createIssuer();

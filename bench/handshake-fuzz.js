@@ -11,31 +11,10 @@
 
 const { connect } = require('node:net');
 const { randomBytes } = require('node:crypto');
+const { prng, pick, chance, bytes } = require('./fuzz-common.js');
 
 /** Statuses the gateway may answer an upgrade with: 101, or a documented 4xx with the JSON error body. */
 const DOCUMENTED = new Set([101, 400, 403, 404, 405, 414, 421, 426, 431]);
-
-/** A small, seedable PRNG (mulberry32): the same seed gives the same cases. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = (rand, xs) => xs[Math.floor(rand() * xs.length)];
-const chance = (rand, p) => rand() < p;
-
-/** `n` bytes from the PRNG. */
-function bytes(rand, n) {
-  const out = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
-  return out;
-}
 
 /** A value of 16 random bytes in base64, as a client makes its key. */
 const validKey = (rand) => bytes(rand, 16).toString('base64');

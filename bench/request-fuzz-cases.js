@@ -11,29 +11,7 @@
 
 const { createHmac } = require('node:crypto');
 const world = require('./request-fuzz-world.js');
-
-/** A small, seedable PRNG (mulberry32): the same seed gives the same cases. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = (rand, xs) => xs[Math.floor(rand() * xs.length)];
-const chance = (rand, p) => rand() < p;
-const int = (rand, lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
-
-/** `n` bytes from the PRNG. */
-function bytes(rand, n) {
-  const out = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
-  return out;
-}
+const { prng, pick, chance, int, bytes } = require('./fuzz-common.js');
 
 const { LIMITS, HOST, KEY_ID, KEY_SECRET, IPS, ALLOWED_ORIGIN, HEALTH_PATH } = world;
 

@@ -2,7 +2,7 @@
  * Raw-socket clients for the hardening suite: they send bytes no well-behaved
  * HTTP client would, and read back exactly what the gateway answered.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface RawResponse {
@@ -101,17 +101,7 @@ export function openFds(): number {
  * Unlike `openFds()` it does not count the event-loop descriptors of function
  * worker threads, which a pool starts on demand.
  */
-export function openSockets(): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed between the listing and the read
-    }
-  }
-  return n;
-}
+export { openSockets } from '../../bench/fuzz-common';
 
 /** Waits until `check` holds, or fails after `ms` with `what`. */
 export async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
