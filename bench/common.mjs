@@ -1,6 +1,40 @@
-// What the benchmarks share: the proxied API they measure, the CPU a process spent, wrk's figures, a median.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// What the benchmarks share: the processes they start, the proxied API they measure, the CPU a process spent,
+// wrk's figures, a median.
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const started = [];
+
+/** Stops (SIGTERM, by PID) every process the script started that still runs. */
+export function stopChildren() {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+}
+process.on('exit', stopChildren);
+process.on('SIGINT', () => process.exit(130));
+
+/** Tracks a started process: it is stopped with `stopChildren`, at the latest when the script exits. */
+export function track(child) {
+  started.push(child);
+  return child;
+}
+
+/** Forks a bench server script (backend, proxy) and waits for the port it sends once listening. */
+export function forkReady(script, args, env = process.env) {
+  return new Promise((resolve, reject) => {
+    const child = track(fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env }));
+    child.once('message', (m) => resolve({ child, pid: child.pid, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+}
+
+/** A temporary folder for the run's files, removed when the script exits. */
+export function workDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 

@@ -13,14 +13,13 @@
 // a path and a query parameter (with a default), CORS and the access log on; the same with key-pair
 // authentication (an HMAC per request); nginx (one process, upstream keep-alive); @fastify/http-proxy; and with
 // --baseline another gateway bundle (a copy of dist/runtime-bundle/ from before a change), both configs.
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
+import { cpuSeconds, forkReady, median, petApi, track, wrk as runWrk, workDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,30 +42,18 @@ const DURATION = values.duration;
 const CONNECTIONS = 50;
 const LOAD_CORE = '0';
 const SERVER_CORE = '1';
-const work = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
-const children = [];
-
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
+const work = workDir();
 
 /** Pins every thread of a process (V8's and libuv's included) to the server core. */
 function pin(pid) {
   execFileSync('taskset', ['-a', '-p', '-c', SERVER_CORE, String(pid)], { stdio: 'ignore' });
 }
 
-function forkReady(script, args, env = process.env) {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env });
-    children.push(child);
-    child.once('message', (m) => {
-      pin(child.pid);
-      resolve({ pid: child.pid, port: m.port });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
+/** A bench server script, forked and pinned to the server core once listening. */
+async function forkPinned(script, args, env = process.env) {
+  const started = await forkReady(script, args, env);
+  pin(started.pid);
+  return started;
 }
 
 async function waitListening(port) {
@@ -110,7 +97,7 @@ async function startGateway(bundle, backendPort, auth) {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, BENCH_KEY: 'bench-secret', APIGW_ACCESS_LOG: 'on' },
   });
-  children.push(child);
+  track(child);
   await waitListening(port);
   pin(child.pid);
   return { pid: child.pid, port };
@@ -130,7 +117,7 @@ http { access_log off; client_body_temp_path ${prefix}; proxy_temp_path ${prefix
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
   );
   const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
-  children.push(child);
+  track(child);
   await waitListening(port);
   pin(child.pid);
   return { pid: child.pid, port };
@@ -171,7 +158,7 @@ function measure(t) {
   };
 }
 
-const backend = await forkReady(join(root, 'bench', 'backend.mjs'), ['0']);
+const backend = await forkPinned(join(root, 'bench', 'backend.mjs'), ['0']);
 const b = backend.port;
 // Signed per round: a signature is valid for 15 minutes.
 const signed = () => signRequest({ secretId: 'bench', secretKey: 'bench-secret' });
@@ -179,7 +166,7 @@ const targets = [
   {
     name: 'bare undici proxy (Node floor)',
     key: 'floor',
-    start: () => forkReady(join(root, 'bench', 'bare-proxy.mjs'), [String(nextPort++), `http://127.0.0.1:${b}`]),
+    start: () => forkPinned(join(root, 'bench', 'bare-proxy.mjs'), [String(nextPort++), `http://127.0.0.1:${b}`]),
     path: '/v1/pets/42',
   },
   { name: 'cdktf-apigw', key: 'gateway', start: () => startGateway(current, b, false), path: '/pets/42' },
@@ -213,7 +200,7 @@ const targets = [
   {
     name: '@fastify/http-proxy',
     key: 'fastify',
-    start: () => forkReady(join(root, 'bench', 'fastify-proxy.mjs'), [String(nextPort++), `http://127.0.0.1:${b}`]),
+    start: () => forkPinned(join(root, 'bench', 'fastify-proxy.mjs'), [String(nextPort++), `http://127.0.0.1:${b}`]),
     path: '/v1/pets/42',
   },
 ].filter((t) => !values.only || t.key === 'floor' || values.only.split(',').includes(t.key));

@@ -14,13 +14,12 @@
 // With --baseline, a second gateway bundle (for example a copy of dist/runtime-bundle/ from before a
 // change) runs the same loads, interleaved round by round; medians are printed side by side.
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
+import { cpuSeconds, forkReady, median, petApi, track, wrk as runWrk, workDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,23 +31,8 @@ const { values } = parseArgs({ options: { baseline: { type: 'string' } } });
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const CONNECTIONS = 50;
-const work = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
-const children = [];
 
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
-
-function forkReady(script, args) {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(child);
-    child.once('message', (m) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
+const work = workDir();
 
 function config(backendPort) {
   const getPet = petApi(parsePathSyntax, backendPort);
@@ -88,7 +72,7 @@ function startGateway(bundle, file) {
       env: { ...process.env, BENCH_KEY: 'bench-secret', APIGW_ACCESS_LOG: 'on' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    children.push(child);
+    track(child);
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;

@@ -1,12 +1,11 @@
 // npm run bench: gateway overhead against peers (wrk, loopback), router lookup
 // cost, runtime start time and memory, and synth time. Prints Markdown.
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, petApi, wrk as runWrk } from './common.mjs';
+import { forkReady, median, petApi, stopChildren, track, wrk as runWrk, workDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,29 +17,13 @@ const { signRequest } = require(join(dist, 'runtime', 'auth', 'sign.js'));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const CONNECTIONS = 50;
-const work = mkdtempSync(join(tmpdir(), 'apigw-bench-'));
-const children = [];
+const work = workDir();
 let nextPort = 19100;
-
-function stopAll() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-}
-process.on('exit', stopAll);
-process.on('SIGINT', () => process.exit(130));
-
-function forkReady(script, args) {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(child);
-    child.once('message', (m) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
 
 function spawnListening(cmd, args, port, opts = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
-    children.push(child);
+    track(child);
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${err}`)));
@@ -162,7 +145,7 @@ async function proxyBenchmarks() {
     '',
     'fast-gateway could not be installed: its dependency `fast-proxy-lite@^1.1.3` is not in the reachable npm registry.',
   ];
-  stopAll();
+  stopChildren();
   return lines.join('\n');
 }
 
@@ -212,7 +195,7 @@ async function functionBenchmark() {
       `| ${name} | ${Math.round(median(runs.map((r) => r.rps)))} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ${median(runs.map((r) => r.p99)).toFixed(2)} |`,
     );
   }
-  stopAll();
+  stopChildren();
   return [
     `### Function invocations through the gateway, wrk -t2 -c${CONNECTIONS} -d${DURATION}`,
     '',
@@ -297,7 +280,7 @@ async function webSocketBenchmark() {
     p50: median(results[i].map((r) => r.p50)),
     p99: median(results[i].map((r) => r.p99)),
   }));
-  stopAll();
+  stopChildren();
   const [direct, gateway] = rows;
   return [
     `### WebSocket echo, ${CONNECTIONS} connections each sending 64-byte messages one at a time for ${seconds} s, median of ${ROUNDS} rounds`,
@@ -468,4 +451,4 @@ sections.push(synthBenchmark());
 process.stdout.write(
   `## Benchmarks (${new Date().toISOString().slice(0, 10)}, ${(await import('node:os')).cpus().length} cores, node ${process.version})\n\n${sections.join('\n\n')}\n`,
 );
-stopAll();
+stopChildren();

@@ -16,12 +16,11 @@
 // The access log is on (batched writes; with several workers each worker's stdout is relayed by the main
 // thread).
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, median, petApi, wrk as runWrk } from './common.mjs';
+import { cpuSeconds, forkReady, median, petApi, track, wrk as runWrk, workDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,29 +32,8 @@ const { signRequest } = require(join(root, 'dist', 'runtime', 'auth', 'sign'));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
 const CONNECTIONS = 50;
-const work = mkdtempSync(join(tmpdir(), 'apigw-bench-workers-'));
-const children = [];
 
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      if (c.exitCode === null) process.kill(c.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
-
-function forkReady(script, args) {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(child);
-    child.once('message', (m) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
+const work = workDir();
 
 function config(backendPort, workers) {
   const getPet = petApi(parsePathSyntax, backendPort);
@@ -101,7 +79,7 @@ function startGateway(file) {
       env: { ...process.env, BENCH_KEY: 'bench-secret', APIGW_ACCESS_LOG: 'on' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    children.push(child);
+    track(child);
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
