@@ -6,3 +6,7 @@ export function int(rand: () => number, lo: number, hi: number): number;
 export function bytes(rand: () => number, n: number): Buffer;
 export function openSockets(): number;
 export function until(check: () => boolean, ms: number): Promise<boolean>;
+export function printReport(
+  title: string,
+  report: { tried: Record<string, Record<string, number>>; outcomes: Record<string, number> },
+): void;

@@ -48,4 +48,18 @@ async function until(check, ms) {
   return check();
 }
 
-module.exports = { prng, pick, chance, int, bytes, openSockets, until };
+/** Prints a fuzz report's title, what was tried (field: value × count) and the outcomes, as Markdown. */
+function printReport(title, report) {
+  console.log(`# ${title}\n`);
+  console.log('## Tried (field: value × count)\n');
+  for (const [field, counts] of Object.entries(report.tried)) {
+    const list = Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([v, n]) => `${JSON.stringify(v)} ×${n}`);
+    console.log(`- ${field}: ${list.join(', ')}`);
+  }
+  console.log('\n## Outcomes\n');
+  for (const [outcome, n] of Object.entries(report.outcomes)) console.log(`- ${outcome}: ${n}`);
+}
+
+module.exports = { prng, pick, chance, int, bytes, openSockets, until, printReport };

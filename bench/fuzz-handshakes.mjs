@@ -22,7 +22,7 @@ if (!existsSync(join(dist, 'runtime', 'gateway.js'))) throw new Error('run "npm 
 const { Gateway } = require(join(dist, 'runtime', 'gateway.js'));
 const { DEFAULT_LIMITS } = require(join(dist, 'model'));
 const { fuzz } = require('./handshake-fuzz.js');
-const { openSockets, until } = require('./fuzz-common.js');
+const { openSockets, printReport, until } = require('./fuzz-common.js');
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' } },
@@ -130,16 +130,7 @@ const health = await fetch(`http://127.0.0.1:${http.port}/__apigw/health`).then(
 const backendClosed = await until(() => backendSockets.size === 0, 10_000);
 const socketsBack = await until(() => openSockets() <= socketsBefore, 10_000);
 
-console.log(`# ${count} fuzzed WebSocket handshakes, seed ${seed}, ${seconds.toFixed(1)} s\n`);
-console.log('## Tried (field: value × count)\n');
-for (const [field, counts] of Object.entries(report.tried)) {
-  const list = Object.entries(counts)
-    .sort((a, b) => b[1] - a[1])
-    .map(([v, n]) => `${JSON.stringify(v)} ×${n}`);
-  console.log(`- ${field}: ${list.join(', ')}`);
-}
-console.log('\n## Outcomes\n');
-for (const [outcome, n] of Object.entries(report.outcomes)) console.log(`- ${outcome}: ${n}`);
+printReport(`${count} fuzzed WebSocket handshakes, seed ${seed}, ${seconds.toFixed(1)} s`, report);
 const fives = Object.entries(report.outcomes).filter(([k]) => k.startsWith('5'));
 console.log('\n## Checks\n');
 // An uncaught exception or unhandled rejection would have ended this process before this line.

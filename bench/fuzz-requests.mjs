@@ -24,7 +24,7 @@ if (!existsSync(join(dist, 'runtime', 'gateway.js'))) throw new Error('run "npm 
 const { Gateway } = require(join(dist, 'runtime', 'gateway.js'));
 const { Errors } = require(join(dist, 'runtime', 'errors.js'));
 const { fuzz } = require('./request-fuzz.js');
-const { openSockets, until } = require('./fuzz-common.js');
+const { openSockets, printReport, until } = require('./fuzz-common.js');
 const world = require('./request-fuzz-world.js');
 
 const { values } = parseArgs({
@@ -66,16 +66,7 @@ const healthAfter = await health();
 const backendClosed = await until(() => echo.connections() === 0, 15_000);
 const socketsBack = await until(() => openSockets() <= socketsBefore, 15_000);
 
-console.log(`# ${count} fuzzed HTTP requests, seed ${seed}, ${seconds.toFixed(1)} s\n`);
-console.log('## Tried (field: value × count)\n');
-for (const [field, counts] of Object.entries(report.tried)) {
-  const list = Object.entries(counts)
-    .sort((a, b) => b[1] - a[1])
-    .map(([v, n]) => `${JSON.stringify(v)} ×${n}`);
-  console.log(`- ${field}: ${list.join(', ')}`);
-}
-console.log('\n## Outcomes\n');
-for (const [outcome, n] of Object.entries(report.outcomes)) console.log(`- ${outcome}: ${n}`);
+printReport(`${count} fuzzed HTTP requests, seed ${seed}, ${seconds.toFixed(1)} s`, report);
 const fives = Object.entries(report.outcomes).filter(
   ([k]) => /^5\d\d /.test(k) && !/\((mock|echo|function)\)$/.test(k),
 );

@@ -8,33 +8,19 @@
  * for the usual authority-form target (`host:443`) — and the connection is
  * closed; nothing reaches a backend, and nothing is tunnelled.
  */
-import { api, gatewayConfig, http, mock } from '../helpers/config';
-import { echo, startBackend, startGateway, type Backend, type RunningGateway } from '../helpers/servers';
+import type { RunningGateway } from '../helpers/servers';
+import { startProxyWorld, type ProxyWorld } from './proxy-world';
 import { eventually, openSockets, send } from './raw';
 
-let backend: Backend;
+let proxy: ProxyWorld;
 let gw: RunningGateway;
-let backendRequests = 0;
 
 beforeAll(async () => {
-  backend = await startBackend((req, res) => {
-    backendRequests++;
-    echo(req, res);
-  });
-  gw = await startGateway(
-    gatewayConfig([
-      api('proxied', '^~/proxied/', http(backend.origin, '/'), {
-        frontend: { type: 'http', rawPath: '^~/proxied/', match: 'prefix', path: '/proxied/', method: 'ANY' },
-      }),
-      api('mock', '=/mock', mock('"ok"')),
-    ]),
-  );
+  proxy = await startProxyWorld();
+  gw = proxy.gw;
 });
 
-afterAll(async () => {
-  await gw.close();
-  await backend.close();
-});
+afterAll(() => proxy.close());
 
 it.each([
   ['an authority-form target', 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n', 400, 'BadRequest'],
@@ -51,7 +37,7 @@ it.each([
   expect(body).toMatchObject({ code, message: expect.any(String) });
   expect(body.requestId).toBe(res.headers['x-api-requestid']);
   if (status === 405) expect(res.headers['allow']).toMatch(/GET/);
-  expect(backendRequests).toBe(0);
+  expect(proxy.backendRequests()).toBe(0);
   await eventually(() => openSockets() <= socketsBefore, 'the connection to close');
 });
 

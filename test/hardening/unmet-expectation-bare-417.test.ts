@@ -7,37 +7,23 @@
  * (RFC 9110 10.1.1), for HTTP requests and WebSocket upgrades alike, before
  * any backend; `100-continue` works as before.
  */
-import { api, gatewayConfig, http, mock } from '../helpers/config';
-import { echo, startBackend, startGateway, type Backend, type RunningGateway } from '../helpers/servers';
+import type { RunningGateway } from '../helpers/servers';
+import { startProxyWorld, type ProxyWorld } from './proxy-world';
 import { eventually, send } from './raw';
 import { startWsWorld, handshakeLines, rawUpgrade, type WsWorld } from './ws-world';
 
-let backend: Backend;
+let proxy: ProxyWorld;
 let gw: RunningGateway;
-let backendRequests = 0;
 
 beforeAll(async () => {
-  backend = await startBackend((req, res) => {
-    backendRequests++;
-    echo(req, res);
-  });
-  gw = await startGateway(
-    gatewayConfig([
-      api('proxied', '^~/proxied/', http(backend.origin, '/'), {
-        frontend: { type: 'http', rawPath: '^~/proxied/', match: 'prefix', path: '/proxied/', method: 'ANY' },
-      }),
-      api('mock', '=/mock', mock('"ok"')),
-    ]),
-  );
+  proxy = await startProxyWorld();
+  gw = proxy.gw;
 });
 
-afterAll(async () => {
-  await gw.close();
-  await backend.close();
-});
+afterAll(() => proxy.close());
 
 beforeEach(() => {
-  backendRequests = 0;
+  proxy.resetCount();
 });
 
 function expectRefusal(res: Awaited<ReturnType<typeof send>>): void {
@@ -62,7 +48,7 @@ it.each([
   ],
 ])('%s gets the JSON 417 and reaches no backend', async (_name, request) => {
   expectRefusal(await send(gw.port, request));
-  expect(backendRequests).toBe(0);
+  expect(proxy.backendRequests()).toBe(0);
 });
 
 it('is in the access log like any refused request', async () => {
@@ -84,7 +70,7 @@ it('still answers 100-continue, however it is written', async () => {
     ]);
     expect(res.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   }
-  expect(backendRequests).toBe(2);
+  expect(proxy.backendRequests()).toBe(2);
 });
 
 describe('WebSocket upgrades', () => {
