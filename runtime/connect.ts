@@ -12,8 +12,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { admit, requestInfo } from './admission';
 import { Errors, GatewayError } from './errors';
-import { logRefusal, recordFinished, type HandlerState } from './handler';
-import { rejectUpgrade } from './websocket/raw-response';
+import type { HandlerState } from './handler';
+import { refuseOnSocket } from './upgrade';
 
 export function handleConnect(state: HandlerState, req: IncomingMessage, socket: Duplex): void {
   const info = requestInfo(req, state.current.loaded.config.service.limits.trustForwardedHeaders);
@@ -25,7 +25,5 @@ export function handleConnect(state: HandlerState, req: IncomingMessage, socket:
     admitted instanceof GatewayError
       ? admitted
       : new GatewayError(Errors.MethodNotAllowed, 'CONNECT is not served: the gateway is not a forward proxy');
-  rejectUpgrade(socket, info.requestId, err, info.cors);
-  recordFinished(state, req, info, err.status);
-  if (state.events.enabled('debug')) logRefusal(state.events, info, err);
+  refuseOnSocket(state, req, socket, info, err);
 }

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { admit, httpsRedirectLocation, requestInfo } from './admission';
+import { admit, httpsRedirectLocation, requestInfo, type RequestInfo } from './admission';
 import type { CompiledApi } from './compile';
 import { Errors, GatewayError } from './errors';
 import { logRefusal, recordFinished, type HandlerState } from './handler';
@@ -22,11 +22,7 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
     if (backendFailure !== undefined && status >= 500 && info.ctx) info.ctx.backendFailure = backendFailure;
     recordFinished(state, req, info, status);
   };
-  const refuse = (err: GatewayError): void => {
-    rejectUpgrade(socket, info.requestId, err, info.cors);
-    record(err.status);
-    if (state.events.enabled('debug')) logRefusal(state.events, info, err);
-  };
+  const refuse = (err: GatewayError): void => refuseOnSocket(state, req, socket, info, err);
   const proceed = (ctx: AdmittedRequest): void => {
     // The client may have gone while authentication ran: then no backend leg is opened.
     if (!socket.writable) {
@@ -50,4 +46,20 @@ export function handleUpgrade(state: HandlerState, req: IncomingMessage, socket:
     return;
   }
   proceed(admitted);
+}
+
+/**
+ * Answers a request the gateway took over from Node's HTTP parser (an upgrade, a CONNECT) with its error, on
+ * the raw socket, and records it as a finished request (metrics, access log, the debug refusal event).
+ */
+export function refuseOnSocket(
+  state: HandlerState,
+  req: IncomingMessage,
+  socket: Duplex,
+  info: RequestInfo,
+  err: GatewayError,
+): void {
+  rejectUpgrade(socket, info.requestId, err, info.cors);
+  recordFinished(state, req, info, err.status);
+  if (state.events.enabled('debug')) logRefusal(state.events, info, err);
 }
